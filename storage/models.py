@@ -1,0 +1,141 @@
+"""The tables. Every client-owned row carries `client_id`, so erasing a client is one query a table."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes in UTC and returns them aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    """An aware UTC timestamp column; a required one defaults to now."""
+    column = Column(UTCDateTime(), nullable=nullable, index=index)
+    if nullable:
+        return Field(default=None, sa_column=column)
+    return Field(default_factory=utcnow, sa_column=column)
+
+
+class Client(SQLModel, table=True):
+    """A person talking to the bot, known by channel and that channel's chat id."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    code: str = Field(max_length=16, unique=True)  # pseudonymous, shown to counselors
+    locale: str = Field(default="en", max_length=16)
+    consent: str = Field(default="pending", max_length=16)  # pending | given | declined
+    consent_version: int | None = None
+    consented_at: datetime | None = _when(nullable=True)
+    review_consent: bool = False
+    unreachable: bool = False
+    created_at: datetime = _when()
+    last_active_at: datetime = _when(index=True)
+
+
+class DialogState(SQLModel, table=True):
+    """Where a client is in the conversation: one row a client, rewritten every turn."""
+
+    __tablename__ = "dialog_state"
+
+    client_id: int = Field(primary_key=True, foreign_key="client.id")
+    flow: str = Field(max_length=64)
+    state: str = Field(max_length=64)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_at: datetime = _when()
+
+
+class Goal(SQLModel, table=True):
+    """A goal or step in the client's own words. Replaced goals stay, as history."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    kind: str = Field(max_length=32)  # change | first_step | meaning_step
+    option: str | None = Field(default=None, max_length=32)  # less, safer, breaks, ...
+    words: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="active", max_length=16)  # active | replaced
+    created_at: datetime = _when()
+    replaced_at: datetime | None = _when(nullable=True)
+
+
+class RulerScore(SQLModel, table=True):
+    """A 0-10 answer to an importance or confidence ruler, kept over time."""
+
+    __tablename__ = "ruler_score"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    ruler: str = Field(max_length=16)  # importance | confidence
+    score: int
+    created_at: datetime = _when()
+
+
+class TranscriptEvent(SQLModel, table=True):
+    """One message in or out. Append-only: rows are inserted, never updated."""
+
+    __tablename__ = "transcript_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    direction: str = Field(max_length=3)  # in | out
+    kind: str = Field(max_length=16)  # text | choice | command | media | reply
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    choice: str | None = Field(default=None, max_length=64)
+    template: str | None = Field(default=None, max_length=128)
+    mi_code: str | None = Field(default=None, max_length=2)
+    flow: str = Field(max_length=64)
+    state: str = Field(max_length=64)
+    created_at: datetime = _when()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A reply committed with its turn and not yet confirmed as delivered."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    choices: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | dropped
+    attempts: int = 0
+    created_at: datetime = _when()
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A Telegram update id already handled, so a redelivery is a no-op."""
+
+    __tablename__ = "processed_update"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    update_id: int = Field(primary_key=True, sa_type=BigInteger)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    processed_at: datetime = _when()

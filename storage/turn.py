@@ -1,0 +1,189 @@
+"""What one turn may read and write, inside the transaction `Database.turn` opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Client,
+    DialogState,
+    Goal,
+    OutboxMessage,
+    ProcessedUpdate,
+    RulerScore,
+    TranscriptEvent,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class ClientSnapshot:
+    id: int
+    code: str
+    locale: str
+    consent: str
+    consent_version: int | None
+    review_consent: bool
+
+    @property
+    def consented(self) -> bool:
+        return self.consent == "given"
+
+
+@dataclass(frozen=True)
+class DialogSnapshot:
+    flow: str
+    state: str
+    context: dict[str, Any]
+    version: int
+
+
+@dataclass(frozen=True)
+class GoalView:
+    kind: str
+    option: str | None
+    words: str
+    created_at: datetime
+
+
+class Turn:
+    """The unit of work for one inbound event. Writes become visible only at commit."""
+
+    def __init__(self, session: Session, client: Client) -> None:
+        self._session = session
+        self._client = client
+        self.now = utcnow()
+        client.last_active_at = self.now
+        client.unreachable = False  # they wrote to us, so they can be written to
+        self._dialog = session.get(DialogState, client.id)
+
+    @property
+    def client(self) -> ClientSnapshot:
+        c = self._client
+        assert c.id is not None
+        return ClientSnapshot(
+            id=c.id,
+            code=c.code,
+            locale=c.locale,
+            consent=c.consent,
+            consent_version=c.consent_version,
+            review_consent=c.review_consent,
+        )
+
+    @property
+    def dialog(self) -> DialogSnapshot | None:
+        d = self._dialog
+        if d is None:
+            return None
+        return DialogSnapshot(flow=d.flow, state=d.state, context=dict(d.context), version=d.version)
+
+    # -- idempotency ---------------------------------------------------------------------------
+
+    def already_processed(self, channel: str, update_id: int) -> bool:
+        return self._session.get(ProcessedUpdate, (channel, update_id)) is not None
+
+    def mark_processed(self, channel: str, update_id: int) -> None:
+        self._session.add(
+            ProcessedUpdate(
+                channel=channel, update_id=update_id, client_id=self._id, processed_at=self.now
+            )
+        )
+
+    # -- consent -------------------------------------------------------------------------------
+
+    def set_consent(self, answer: str, *, version: int) -> None:
+        self._client.consent = answer
+        self._client.consent_version = version
+        self._client.consented_at = self.now if answer == "given" else None
+        if answer != "given":
+            self._client.review_consent = False
+
+    def set_review_consent(self, allowed: bool) -> None:
+        self._client.review_consent = allowed
+
+    # -- dialog state --------------------------------------------------------------------------
+
+    def save_dialog(self, flow: str, state: str, context: dict[str, Any]) -> None:
+        if self._dialog is None:
+            self._dialog = DialogState(client_id=self._id, flow=flow, state=state, context=context)
+        else:
+            self._dialog.flow, self._dialog.state = flow, state
+            self._dialog.context = dict(context)  # a new object, so the JSON column is rewritten
+            self._dialog.version += 1
+        self._dialog.updated_at = self.now
+        self._session.add(self._dialog)
+
+    # -- goals and rulers ----------------------------------------------------------------------
+
+    def set_goal(self, kind: str, words: str, option: str | None = None) -> None:
+        """Make `words` the client's active goal of this kind; the previous one becomes history."""
+        self._session.execute(
+            update(Goal)
+            .where(col(Goal.client_id) == self._id, col(Goal.kind) == kind)
+            .where(col(Goal.status) == "active")
+            .values(status="replaced", replaced_at=self.now)
+        )
+        self._session.add(
+            Goal(client_id=self._id, kind=kind, option=option, words=words, created_at=self.now)
+        )
+
+    def current_goals(self) -> dict[str, GoalView]:
+        self._session.flush()
+        rows = self._session.exec(
+            select(Goal).where(Goal.client_id == self._id, Goal.status == "active")
+        ).all()
+        return {
+            g.kind: GoalView(kind=g.kind, option=g.option, words=g.words, created_at=g.created_at)
+            for g in rows
+        }
+
+    def record_score(self, ruler: str, score: int) -> None:
+        self._session.add(
+            RulerScore(client_id=self._id, ruler=ruler, score=score, created_at=self.now)
+        )
+
+    # -- transcript and outbox -----------------------------------------------------------------
+
+    def log_inbound(
+        self, *, kind: str, text: str | None, choice: str | None, flow: str, state: str
+    ) -> None:
+        self._session.add(
+            TranscriptEvent(
+                client_id=self._id, direction="in", kind=kind, text=text, choice=choice,
+                flow=flow, state=state, created_at=self.now,
+            )
+        )
+
+    def queue_reply(
+        self,
+        *,
+        text: str,
+        choices: list[dict[str, str]],
+        template: str,
+        mi_code: str,
+        flow: str,
+        state: str,
+        record: bool,
+    ) -> None:
+        """Queue a reply for delivery; `record` also writes it to the transcript."""
+        self._session.add(
+            OutboxMessage(client_id=self._id, text=text, choices=choices, created_at=self.now)
+        )
+        if record:
+            self._session.add(
+                TranscriptEvent(
+                    client_id=self._id, direction="out", kind="reply", text=text,
+                    template=template, mi_code=mi_code, flow=flow, state=state,
+                    created_at=self.now,
+                )
+            )
+
+    @property
+    def _id(self) -> int:
+        assert self._client.id is not None
+        return self._client.id
