@@ -1,0 +1,1 @@
+"""Adapters (Telegram, terminal), the command line, and the wiring between them."""

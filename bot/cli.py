@@ -1,0 +1,93 @@
+"""`alongside`: run the bot, chat in the terminal, migrate, check and draw the flows."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+
+log = logging.getLogger("alongside")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="alongside", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "run", help="start the Telegram bot (the terminal chat when TELEGRAM_BOT_TOKEN is unset)"
+    )
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--as", dest="client", default=None, help="who you are (default: your login)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    flows = commands.add_parser("flows", help="check the flows and templates; --mermaid draws them")
+    flows.add_argument("--mermaid", action="store_true")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"alongside: configuration error:\n{error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.secrets())
+
+    if args.command == "flows":
+        return _flows(args.mermaid)
+    if args.command == "migrate":
+        from storage import Database
+
+        Database(settings.database_url).migrate()
+        log.info("database schema is up to date")
+        return 0
+
+    from bot.app import build_services
+
+    services = build_services(settings)
+    if args.command == "run" and settings.telegram_bot_token is not None:
+        from bot.telegram import run_polling
+
+        run_polling(services)
+        return 0
+    if args.command == "run":
+        log.info("TELEGRAM_BOT_TOKEN is not set: opening the conversation in this terminal")
+    return _chat(services, args.client if args.command == "chat" else None)
+
+
+def _chat(services: object, client: str | None) -> int:
+    from bot.app import Services
+    from bot.terminal import TerminalChat
+
+    assert isinstance(services, Services)
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+    chat = TerminalChat(services.conversation, client or getpass.getuser(), sys.stdout)
+    try:
+        chat.run(sys.stdin)
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def _flows(mermaid: bool) -> int:
+    from dialogs import FlowError, load_flows
+    from dialogs.engine import REQUIRED_FLOWS
+    from prompts import Renderer
+
+    try:
+        flows = load_flows(Renderer(), required=REQUIRED_FLOWS)
+    except FlowError as error:
+        print(f"alongside: {error}", file=sys.stderr)
+        return 1
+    if mermaid:
+        print(flows.mermaid(), end="")
+    else:
+        for name, flow in flows.flows.items():
+            print(f"{name}: {len(flow.spec.states)} states, {len(flow.spec.transitions)} transitions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

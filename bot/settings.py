@@ -1,0 +1,54 @@
+"""All configuration, from the environment (or a `.env` file), validated once at start."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///alongside.db"
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(default=TELEGRAM_API, alias="TELEGRAM_API_BASE_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="ALONGSIDE_DATABASE_URL")
+    log_level: str = Field(default="INFO", alias="ALONGSIDE_LOG_LEVEL")
+    poll_timeout: int = Field(default=30, ge=0, le=50, alias="TELEGRAM_POLL_TIMEOUT")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("TELEGRAM_API_BASE_URL must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        """SQLite or PostgreSQL; plain postgres URLs get the psycopg (v3) driver."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("ALONGSIDE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("ALONGSIDE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        return [self.telegram_bot_token.get_secret_value()] if self.telegram_bot_token else []

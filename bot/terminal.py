@@ -1,0 +1,66 @@
+"""The same conversation in a terminal: replies printed as plain text, choices as numbers."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dialogs import Conversation, Inbound, InboundKind
+from prompts import html_to_plain
+from storage import OutboxItem
+
+CHANNEL = "terminal"
+PROMPT = "you> "
+
+
+def parse_line(line: str, client: str) -> Inbound | None:
+    """A typed line as the engine sees it: `/name` is a command, anything else is text."""
+    text = line.rstrip("\r\n")
+    if not text.strip():
+        return None
+    if text.startswith("/") and len(text) > 1 and not text[1].isspace():
+        name = text[1:].split()[0].split("@")[0].lower()
+        return Inbound(channel=CHANNEL, external_id=client, kind=InboundKind.COMMAND, text=name)
+    return Inbound(channel=CHANNEL, external_id=client, kind=InboundKind.TEXT, text=text)
+
+
+def format_item(item: OutboxItem) -> str:
+    lines = [html_to_plain(item.text)]
+    labels = [label for _, label in item.choices]
+    if labels and all(label.isdigit() for label in labels):
+        lines.append(f"  (type a number from {labels[0]} to {labels[-1]})")
+    else:
+        lines.extend(f"  {number}) {label}" for number, label in enumerate(labels, start=1))
+    return "\n".join(lines)
+
+
+class TerminalChat:
+    def __init__(self, conversation: Conversation, client: str, out: TextIO) -> None:
+        self.conversation = conversation
+        self.client = client
+        self.out = out
+
+    def send(self, inbound: Inbound) -> None:
+        outcome = self.conversation.handle(inbound)
+        self.deliver(outcome.client_id)
+
+    def deliver(self, client_id: int) -> None:
+        db = self.conversation.db
+        for item in db.pending_outbox(client_id=client_id):
+            self.out.write("\n" + format_item(item) + "\n")
+            db.mark_sent(item.id)
+        self.out.flush()
+
+    def run(self, source: TextIO) -> None:
+        """Greet (or pick up where we were), then read lines until end of input."""
+        self.send(Inbound(channel=CHANNEL, external_id=self.client, kind=InboundKind.COMMAND,
+                          text="start"))
+        while True:
+            self.out.write("\n" + PROMPT)
+            self.out.flush()
+            line = source.readline()
+            if not line:
+                self.out.write("\n")
+                return
+            inbound = parse_line(line, self.client)
+            if inbound is not None:
+                self.send(inbound)

@@ -1,0 +1,270 @@
+"""One turn, end to end: lock the client, read their state, run the flow, commit it all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dialogs.events import Choice, Inbound, InboundKind, Reply, TurnOutcome
+from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
+from dialogs.locks import ClientLocks
+from dialogs.matching import match_choice, match_score
+from dialogs.model import ConsentAnswered, DialogModel, GoalSet, ReviewConsentAnswered, ScoreRecorded
+from prompts import Renderer
+from storage import Database, Turn
+
+CONSENT_VERSION = 1  # raise when the consent text changes materially
+WELCOME, MENU = "welcome", "menu"
+REQUIRED_FLOWS = (WELCOME, MENU)
+MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
+
+
+class Conversation:
+    """The engine. Holds nothing per client between turns but an idle-evicted lock."""
+
+    def __init__(self, db: Database, flows: FlowSet, renderer: Renderer) -> None:
+        missing = [name for name in REQUIRED_FLOWS if name not in flows]
+        if missing:
+            raise ValueError(f"the engine needs the flows {missing}")
+        self.db = db
+        self.flows = flows
+        self.renderer = renderer
+        self.locks = ClientLocks()
+        self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
+
+    async def take_turn(
+        self, inbound: Inbound, deliver: Callable[[TurnOutcome], Awaitable[None]]
+    ) -> TurnOutcome:
+        """Handle `inbound` and deliver its replies, one turn at a time per client."""
+        async with self.locks.hold((inbound.channel, inbound.external_id)):
+            outcome = await asyncio.to_thread(self.handle, inbound)
+            await deliver(outcome)
+        return outcome
+
+    def handle(self, inbound: Inbound) -> TurnOutcome:
+        """Run one turn in one transaction; its replies are in the outbox when this returns."""
+        locale = self.renderer.locale_for(inbound.locale)
+        with self.db.turn(inbound.channel, inbound.external_id, locale=locale) as turn:
+            client_id = turn.client.id
+            if inbound.update_id is not None:
+                if turn.already_processed(inbound.channel, inbound.update_id):
+                    return TurnOutcome(client_id=client_id, duplicate=True)
+                turn.mark_processed(inbound.channel, inbound.update_id)
+            return _TurnRun(self, turn, inbound, turn.client.locale).run()
+
+    def labels(self, locale: str) -> dict[str, str]:
+        return self._labels.get(locale) or self._labels["en"]
+
+
+class _TurnRun:
+    """The work of one turn, on a per-turn model; thrown away when the turn ends."""
+
+    def __init__(self, conv: Conversation, turn: Turn, inbound: Inbound, locale: str) -> None:
+        self.conv, self.turn, self.inbound, self.locale = conv, turn, inbound, locale
+        self.flows = conv.flows
+        self.replies: list[tuple[Reply, str, str]] = []  # with the flow and state it was said in
+        self.notice: str | None = None
+        snapshot = turn.dialog
+        self.lost = snapshot is not None and not self.flows.has_state(snapshot.flow, snapshot.state)
+        if snapshot is None or self.lost:
+            context = dict(snapshot.context) if snapshot else {}
+            start = MENU if turn.client.consented else WELCOME
+            self.model = DialogModel(start, self.flows[start].spec.initial, context)
+        else:
+            self.model = DialogModel(snapshot.flow, snapshot.state, dict(snapshot.context))
+        self.fresh = snapshot is None
+        self.received_in = (self.model.flow, self.model.state)
+
+    # -- the turn ------------------------------------------------------------------------------
+
+    def run(self) -> TurnOutcome:
+        if self.fresh or self.lost:
+            if self.lost:
+                self.say("system/lost_place")
+            self.ask()
+        else:
+            self.dispatch()
+        self.commit()
+        return TurnOutcome(
+            client_id=self.turn.client.id,
+            replies=tuple(reply for reply, _, _ in self.replies),
+            notice=self.notice,
+            path=tuple(self.model.path),
+        )
+
+    def dispatch(self) -> None:
+        kind = self.inbound.kind
+        if kind is InboundKind.COMMAND:
+            self.command(self.inbound.text)
+        elif kind is InboundKind.MEDIA:
+            self.ask(hint="system/media")
+        elif kind is InboundKind.CHOICE:
+            self.button(self.inbound.choice or "")
+        else:
+            self.typed(self.inbound.text)
+
+    def command(self, name: str) -> None:
+        consented = self.turn.client.consented
+        if name == "start":
+            if consented:
+                self.say("system/welcome_back")
+            else:
+                self.move(WELCOME, None)
+        elif name == "help":
+            self.say("system/help")
+        elif name in ("menu", "goals") and not consented:
+            self.say("system/consent_first")
+        elif name == "menu":
+            if self.model.flow != MENU:
+                self.model.context["paused"] = {"flow": self.model.flow, "state": self.model.state}
+            self.move(MENU, None)
+        elif name == "goals":
+            goals = {kind: goal.words for kind, goal in self.turn.current_goals().items()}
+            self.say("system/goals", goals=goals)
+        else:
+            self.say("system/unknown_command")
+        self.ask()
+
+    def button(self, data: str) -> None:
+        question, _, key = data.partition(":")
+        if question != str(self.model.context.get("question")):
+            self.notice = self.render("system/stale_button").text
+            return
+        state = self.flows[self.model.flow].state(self.model.state)
+        if key not in self.offered():
+            self.ask(hint="system/unknown_button")
+        elif state.expects == "scale":
+            self.model.score = int(key)
+            self.fire(SCORE_TRIGGER)
+        else:
+            self.model.choice = key
+            self.fire(key)
+
+    def typed(self, text: str) -> None:
+        expects = self.flows[self.model.flow].state(self.model.state).expects
+        if expects == "text":
+            self.model.text = text
+            self.fire(TEXT_TRIGGER)
+        elif expects == "scale":
+            self.model.score = match_score(text)
+            if self.model.score is None:
+                self.ask(hint="system/scale_please")
+            else:
+                self.fire(SCORE_TRIGGER)
+        else:
+            labels = self.conv.labels(self.locale)
+            key = match_choice(text, [(k, labels[k]) for k in self.offered()])
+            if key is None:
+                self.ask(hint="system/choose_please")
+            else:
+                self.model.choice = key
+                self.fire(key)
+
+    def fire(self, trigger: str) -> None:
+        if not self.flows[self.model.flow].fire(trigger, self.model):
+            self.ask(hint="system/not_understood")
+            return
+        for template in self.model.says:
+            self.say(template)
+        self.model.says.clear()
+        self.follow_handoffs()
+        self.ask()
+
+    def follow_handoffs(self) -> None:
+        for _ in range(MAX_HANDOFFS):
+            jump, self.model.jump = self.model.jump, None
+            if jump is not None and self.flows.has_state(jump[0], jump[1] or ""):
+                self.model.flow, self.model.state = jump[0], jump[1] or ""
+                continue
+            handoff = self.flows[self.model.flow].state(self.model.state).handoff
+            if handoff is None:
+                return
+            self.move(handoff, None)
+        raise RuntimeError(f"flows hand off in a loop at {self.model.flow}.{self.model.state}")
+
+    def move(self, flow: str, state: str | None) -> None:
+        self.model.flow = flow
+        self.model.state = state or self.flows[flow].spec.initial
+
+    # -- saying things -------------------------------------------------------------------------
+
+    def offered(self) -> list[str]:
+        return self.flows[self.model.flow].offered(self.model.state, self.model)
+
+    def ask(self, hint: str | None = None) -> None:
+        """Ask the current state's question, with fresh buttons if it has any. With a `hint`
+        (an answer that did not fit), a choice question is not repeated in full: the hint
+        carries the buttons."""
+        state = self.flows[self.model.flow].state(self.model.state)
+        assert state.say is not None
+        question = int(self.model.context.get("question", 0)) + 1
+        self.model.context["question"] = question
+        labels = self.conv.labels(self.locale)
+        choices: tuple[Choice, ...] = ()
+        if state.expects != "text":
+            choices = tuple(
+                Choice(key=k, label=labels.get(k, k), data=f"{question}:{k}")
+                for k in self.offered()
+            )
+        if hint is not None and choices:
+            self.say(hint, choices=choices)
+            return
+        if hint is not None:
+            self.say(hint)
+        self.say(state.say, choices=choices)
+
+    def say(self, template: str, *, choices: tuple[Choice, ...] = (), **extra: Any) -> None:
+        rendered = self.render(template, **extra)
+        reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices)
+        self.replies.append((reply, self.model.flow, self.model.state))
+
+    def render(self, template: str, **extra: Any) -> Any:
+        m = self.model
+        expects = self.flows[m.flow].state(m.state).expects
+        return self.conv.renderer.render(
+            template, self.locale, words=m.words, facts=m.facts, subject=m.words.get("subject"),
+            expects=expects, **extra,
+        )
+
+    # -- writing it down -----------------------------------------------------------------------
+
+    def commit(self) -> None:
+        turn = self.turn
+        for effect in self.model.effects:
+            if isinstance(effect, GoalSet):
+                turn.set_goal(effect.kind, effect.words, effect.option)
+            elif isinstance(effect, ScoreRecorded):
+                turn.record_score(effect.ruler, effect.score)
+            elif isinstance(effect, ConsentAnswered):
+                answer = "given" if effect.given else "declined"
+                turn.set_consent(answer, version=CONSENT_VERSION)
+            elif isinstance(effect, ReviewConsentAnswered):
+                turn.set_review_consent(effect.allowed)
+        # Before consent, nothing of what the client says is kept (CLINICAL.md, step 1).
+        record = turn.client.consented
+        if record and not self.fresh:
+            self.log_inbound()
+        for reply, flow, state in self.replies:
+            turn.queue_reply(
+                text=reply.text,
+                choices=[{"data": c.data, "label": c.label} for c in reply.choices],
+                template=reply.template, mi_code=reply.mi_code,
+                flow=flow, state=state, record=record,
+            )
+        turn.save_dialog(self.model.flow, self.model.state, self.model.context)
+
+    def log_inbound(self) -> None:
+        inbound, (flow, state) = self.inbound, self.received_in
+        kind, text, choice = inbound.kind.value, inbound.text, None
+        if inbound.kind is InboundKind.CHOICE:
+            choice = self.model.choice or (inbound.choice or "").partition(":")[2]
+            score = self.model.score
+            text = str(score) if score is not None else self.conv.labels(self.locale).get(choice)
+        elif inbound.kind is InboundKind.COMMAND:
+            text = f"/{inbound.text}"
+        elif inbound.kind is InboundKind.MEDIA:
+            kind, text = inbound.text or "media", None
+        elif self.model.choice is not None:
+            choice = self.model.choice
+        self.turn.log_inbound(kind=kind, text=text, choice=choice, flow=flow, state=state)

@@ -1,0 +1,50 @@
+"""What adapters hand the engine, and what it hands back. Plain frozen data, no Telegram types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"  # a button press; `choice` holds its callback data
+    COMMAND = "command"  # `text` holds the command name, without the slash
+    MEDIA = "media"  # `text` holds what it was: sticker, photo, voice, ...
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # "telegram" | "terminal"
+    external_id: str  # the chat id on that channel
+    kind: InboundKind
+    text: str = ""
+    choice: str | None = None
+    update_id: int | None = None
+    locale: str | None = None
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+    data: str  # callback data: "<question id>:<key>", well under Telegram's 64 bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # Telegram HTML
+    template: str
+    mi_code: str
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    client_id: int
+    replies: tuple[Reply, ...] = ()
+    notice: str | None = None  # a short toast for a button that no longer applies
+    duplicate: bool = False  # the update was handled before; nothing changed
+    path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)

@@ -1,0 +1,60 @@
+"""The light, per-turn model the shared machines are triggered on. Never kept between turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GoalSet:
+    kind: str
+    words: str
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRecorded:
+    ruler: str
+    score: int
+
+
+@dataclass(frozen=True)
+class ConsentAnswered:
+    given: bool
+
+
+@dataclass(frozen=True)
+class ReviewConsentAnswered:
+    allowed: bool
+
+
+Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered
+
+
+@dataclass
+class DialogModel:
+    flow: str
+    state: str
+    context: dict[str, Any]
+    text: str | None = None  # the client's words this turn
+    score: int | None = None  # a ruler answer this turn
+    choice: str | None = None  # the chosen key this turn
+    says: list[str] = field(default_factory=list)  # templates a transition asked to render
+    effects: list[Effect] = field(default_factory=list)
+    jump: tuple[str, str | None] | None = None  # (flow, state or None for its initial)
+    path: list[str] = field(default_factory=list)  # transitions taken this turn, "flow#index"
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The client's own words by topic, kept to reflect them back."""
+        return self.context.setdefault("words", {})  # type: ignore[no-any-return]
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """What the client chose: options, scores."""
+        return self.context.setdefault("facts", {})  # type: ignore[no-any-return]
+
+    @property
+    def paused(self) -> dict[str, str] | None:
+        return self.context.get("paused")

@@ -1,0 +1,90 @@
+"""The only guards and actions a flow may name. YAML can reach nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dialogs.model import ConsentAnswered, DialogModel, GoalSet, ReviewConsentAnswered, ScoreRecorded
+
+@dataclass(frozen=True)
+class Named:
+    fn: Callable[[DialogModel, Any], Any]
+    takes_arg: bool
+
+
+def _remember(model: DialogModel, key: str) -> None:
+    model.words[key] = model.text or ""
+
+
+def _remember_choice(model: DialogModel, key: str) -> None:
+    model.facts[key] = model.choice
+
+
+def _record_score(model: DialogModel, ruler: str) -> None:
+    assert model.score is not None
+    model.facts[ruler] = model.score
+    model.effects.append(ScoreRecorded(ruler=ruler, score=model.score))
+
+
+def _set_goal(model: DialogModel, kind: str) -> None:
+    words = model.text or ""
+    model.words[kind] = words
+    option = model.facts.get("change_option") if kind == "change" else None
+    model.effects.append(GoalSet(kind=kind, words=words, option=option))
+
+
+def _give_consent(model: DialogModel, _: None) -> None:
+    model.effects.append(ConsentAnswered(given=True))
+
+
+def _decline_consent(model: DialogModel, _: None) -> None:
+    model.effects.append(ConsentAnswered(given=False))
+
+
+def _allow_review(model: DialogModel, _: None) -> None:
+    model.effects.append(ReviewConsentAnswered(allowed=True))
+
+
+def _refuse_review(model: DialogModel, _: None) -> None:
+    model.effects.append(ReviewConsentAnswered(allowed=False))
+
+
+def _resume_paused(model: DialogModel, _: None) -> None:
+    paused = model.context.pop("paused", None)
+    if paused:
+        model.jump = (paused["flow"], paused["state"])
+
+
+def _fact_is(model: DialogModel, expectation: str) -> bool:
+    """`{fact_is: importance=10}`: the client's recorded answer equals the value."""
+    key, _, value = expectation.partition("=")
+    return str(model.facts.get(key.strip())) == value.strip()
+
+
+def _has_paused(model: DialogModel, _: None) -> bool:
+    return model.paused is not None
+
+
+def _knows(model: DialogModel, key: str) -> bool:
+    return key in model.words
+
+
+ACTIONS: dict[str, Named] = {
+    "remember": Named(_remember, takes_arg=True),
+    "remember_choice": Named(_remember_choice, takes_arg=True),
+    "record_score": Named(_record_score, takes_arg=True),
+    "set_goal": Named(_set_goal, takes_arg=True),
+    "give_consent": Named(_give_consent, takes_arg=False),
+    "decline_consent": Named(_decline_consent, takes_arg=False),
+    "allow_review": Named(_allow_review, takes_arg=False),
+    "refuse_review": Named(_refuse_review, takes_arg=False),
+    "resume_paused": Named(_resume_paused, takes_arg=False),
+}
+
+GUARDS: dict[str, Named] = {
+    "fact_is": Named(_fact_is, takes_arg=True),
+    "has_paused": Named(_has_paused, takes_arg=False),
+    "knows": Named(_knows, takes_arg=True),
+}
