@@ -85,7 +85,9 @@ def _flows(mermaid: bool) -> int:
         print(flows.mermaid(), end="")
     else:
         for name, flow in flows.flows.items():
-            print(f"{name}: {len(flow.spec.states)} states, {len(flow.spec.transitions)} transitions")
+            print(
+                f"{name}: {len(flow.spec.states)} states, {len(flow.spec.transitions)} transitions"
+            )
     return 0
 
 

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         """SQLite or PostgreSQL; plain postgres URLs get the psycopg (v3) driver."""
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix):]
+                return "postgresql+psycopg://" + value[len(prefix) :]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("ALONGSIDE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return value

@@ -52,8 +52,11 @@ class TerminalChat:
 
     def run(self, source: TextIO) -> None:
         """Greet (or pick up where we were), then read lines until end of input."""
-        self.send(Inbound(channel=CHANNEL, external_id=self.client, kind=InboundKind.COMMAND,
-                          text="start"))
+        self.send(
+            Inbound(
+                channel=CHANNEL, external_id=self.client, kind=InboundKind.COMMAND, text="start"
+            )
+        )
         while True:
             self.out.write("\n" + PROMPT)
             self.out.flush()

@@ -10,7 +10,13 @@ from dialogs.events import Choice, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
-from dialogs.model import ConsentAnswered, DialogModel, GoalSet, ReviewConsentAnswered, ScoreRecorded
+from dialogs.model import (
+    ConsentAnswered,
+    DialogModel,
+    GoalSet,
+    ReviewConsentAnswered,
+    ScoreRecorded,
+)
 from prompts import Renderer
 from storage import Database, Turn
 
@@ -223,8 +229,13 @@ class _TurnRun:
         m = self.model
         expects = self.flows[m.flow].state(m.state).expects
         return self.conv.renderer.render(
-            template, self.locale, words=m.words, facts=m.facts, subject=m.words.get("subject"),
-            expects=expects, **extra,
+            template,
+            self.locale,
+            words=m.words,
+            facts=m.facts,
+            subject=m.words.get("subject"),
+            expects=expects,
+            **extra,
         )
 
     # -- writing it down -----------------------------------------------------------------------
@@ -249,14 +260,19 @@ class _TurnRun:
             turn.queue_reply(
                 text=reply.text,
                 choices=[{"data": c.data, "label": c.label} for c in reply.choices],
-                template=reply.template, mi_code=reply.mi_code,
-                flow=flow, state=state, record=record,
+                template=reply.template,
+                mi_code=reply.mi_code,
+                flow=flow,
+                state=state,
+                record=record,
             )
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
     def log_inbound(self) -> None:
         inbound, (flow, state) = self.inbound, self.received_in
-        kind, text, choice = inbound.kind.value, inbound.text, None
+        kind: str = inbound.kind.value
+        text: str | None = inbound.text
+        choice: str | None = None
         if inbound.kind is InboundKind.CHOICE:
             choice = self.model.choice or (inbound.choice or "").partition(":")[2]
             score = self.model.score

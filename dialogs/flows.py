@@ -207,7 +207,9 @@ def _check(
             s = spec.states[source]
             expected = _triggers_for(s)
             if t.trigger not in expected:
-                raise fail(source, f"trigger '{t.trigger}' cannot happen here (expects {sorted(expected)})")
+                raise fail(
+                    source, f"trigger '{t.trigger}' cannot happen here (expects {sorted(expected)})"
+                )
             for call in (*t.conditions, *t.unless):
                 check_call(source, call, GUARDS, "guard")
             for call in t.actions:
@@ -223,8 +225,11 @@ def _check(
             if not options:
                 raise fail(state, f"dead end: nothing happens on '{trigger}'")
             if options[-1].conditions or options[-1].unless:
-                raise fail(state, f"dead end: the last transition on '{trigger}' needs a fallback "
-                           "without conditions")
+                raise fail(
+                    state,
+                    f"dead end: the last transition on '{trigger}' needs a fallback "
+                    "without conditions",
+                )
 
     reached, queue = {spec.initial}, deque([spec.initial])
     while queue:

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dialogs.model import ConsentAnswered, DialogModel, GoalSet, ReviewConsentAnswered, ScoreRecorded
+from dialogs.model import (
+    ConsentAnswered,
+    DialogModel,
+    GoalSet,
+    ReviewConsentAnswered,
+    ScoreRecorded,
+)
+
 
 @dataclass(frozen=True)
 class Named:

@@ -28,7 +28,8 @@ _PATTERNS: dict[str, str] = {
     "clean": r"\b(?:clean|dirty)\b",
     "relapse": r"\brelaps(?:e|es|ed|ing)\b",
     "abuse": r"\b(?:substance|drug|alcohol)\s+(?:ab)?use\s+disorder\b|\babuse\b",
-    "failure": r"\b(?:fail(?:ed|ure)?|start(?:ing)?\s+over|back\s+to\s+(?:day\s+)?(?:zero|square\s+one))\b",
+    "failure": r"\b(?:fail(?:ed|ure)?|start(?:ing)?\s+over|"
+    r"back\s+to\s+(?:day\s+)?(?:zero|square\s+one))\b",
 }
 _COMPILED = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in _PATTERNS.items()}
 

@@ -77,7 +77,10 @@ class Renderer:
         )
         self.env.filters["quote"] = quote
         self.locales = frozenset(
-            p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")
+            p.name
+            for p in root.iterdir()
+            if p.is_dir()
+            and not p.name.startswith("_")
             and (p / f"{LABELS_TEMPLATE}{TEMPLATE_SUFFIX}").exists()
         )
         self._mi_code = cache(self._read_mi_code)
@@ -111,8 +114,15 @@ class Renderer:
 
     def labels(self, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
         """Button labels by choice key, from the locale's `labels` template."""
+        return self._labels_module(locale, "labels")
+
+    def commands(self, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+        """Command descriptions for Telegram's command menu, from the `labels` template."""
+        return self._labels_module(locale, "commands")
+
+    def _labels_module(self, locale: str, name: str) -> dict[str, str]:
         module = self.env.get_template(self._path(LABELS_TEMPLATE, locale)).make_module()
-        return dict(getattr(module, "labels"))  # noqa: B009
+        return {str(k): str(v) for k, v in getattr(module, name).items()}
 
     def check(self, name: str) -> None:
         """Raise TemplateError unless `name` exists, compiles and declares an MI code."""

@@ -51,7 +51,7 @@ def create_db_engine(url: str) -> Engine:
 
 def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself, so turns can begin IMMEDIATE.
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -133,7 +133,7 @@ class Database:
         query: Any = (
             select(OutboxMessage, Client.channel, Client.external_id)
             .join(Client, Client.id == OutboxMessage.client_id)  # type: ignore[arg-type]
-            .where(OutboxMessage.status == "pending", Client.unreachable == False)  # type: ignore[arg-type]  # noqa: E712
+            .where(OutboxMessage.status == "pending", Client.unreachable == False)  # noqa: E712
             .order_by(OutboxMessage.id)  # type: ignore[arg-type]
             .limit(limit)
         )
@@ -156,13 +156,15 @@ class Database:
     def mark_sent(self, outbox_id: int) -> None:
         self._set_outbox(outbox_id, status="sent", sent_at=utcnow())
 
-    def mark_failed_attempt(self, outbox_id: int) -> None:
+    def mark_failed_attempt(self, outbox_id: int, max_attempts: int) -> None:
+        """Count a failed delivery; after `max_attempts` the reply is dropped, not retried."""
         with Session(self.engine) as session, session.begin():
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == outbox_id)  # type: ignore[arg-type]
-                .values(attempts=OutboxMessage.attempts + 1)
-            )
+            message = session.get(OutboxMessage, outbox_id)
+            if message is None:
+                return
+            message.attempts += 1
+            if message.attempts >= max_attempts:
+                message.status = "dropped"
 
     def mark_unreachable(self, client_id: int) -> None:
         """The client blocked the bot: stop writing to them, and drop what was queued."""

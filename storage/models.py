@@ -1,4 +1,4 @@
-"""The tables. Every client-owned row carries `client_id`, so erasing a client is one query a table."""
+"""The tables. Every client-owned row carries `client_id`, so erasing a client is simple."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +33,7 @@ def utcnow() -> datetime:
 
 def _when(*, nullable: bool = False, index: bool = False) -> Any:
     """An aware UTC timestamp column; a required one defaults to now."""
-    column = Column(UTCDateTime(), nullable=nullable, index=index)
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable, index=index)
     if nullable:
         return Field(default=None, sa_column=column)
     return Field(default_factory=utcnow, sa_column=column)

@@ -80,7 +80,9 @@ class Turn:
         d = self._dialog
         if d is None:
             return None
-        return DialogSnapshot(flow=d.flow, state=d.state, context=dict(d.context), version=d.version)
+        return DialogSnapshot(
+            flow=d.flow, state=d.state, context=dict(d.context), version=d.version
+        )
 
     # -- idempotency ---------------------------------------------------------------------------
 
@@ -154,8 +156,14 @@ class Turn:
     ) -> None:
         self._session.add(
             TranscriptEvent(
-                client_id=self._id, direction="in", kind=kind, text=text, choice=choice,
-                flow=flow, state=state, created_at=self.now,
+                client_id=self._id,
+                direction="in",
+                kind=kind,
+                text=text,
+                choice=choice,
+                flow=flow,
+                state=state,
+                created_at=self.now,
             )
         )
 
@@ -177,8 +185,14 @@ class Turn:
         if record:
             self._session.add(
                 TranscriptEvent(
-                    client_id=self._id, direction="out", kind="reply", text=text,
-                    template=template, mi_code=mi_code, flow=flow, state=state,
+                    client_id=self._id,
+                    direction="out",
+                    kind="reply",
+                    text=text,
+                    template=template,
+                    mi_code=mi_code,
+                    flow=flow,
+                    state=state,
                     created_at=self.now,
                 )
             )

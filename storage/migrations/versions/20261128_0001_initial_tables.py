@@ -8,11 +8,9 @@ Create Date: 2026-11-28 23:13:50.464035
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.models
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -25,11 +23,11 @@ def upgrade() -> None:
     op.create_table(
         "client",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("locale", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("consent", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("external_id", sa.String(length=64), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("locale", sa.String(length=16), nullable=False),
+        sa.Column("consent", sa.String(length=16), nullable=False),
         sa.Column("consent_version", sa.Integer(), nullable=True),
         sa.Column("consented_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("review_consent", sa.Boolean(), nullable=False),
@@ -48,8 +46,8 @@ def upgrade() -> None:
     op.create_table(
         "dialog_state",
         sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("flow", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("flow", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=64), nullable=False),
         sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
@@ -63,10 +61,10 @@ def upgrade() -> None:
         "goal",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("option", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("option", sa.String(length=32), nullable=True),
         sa.Column("words", sa.Text(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("replaced_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -84,7 +82,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("choices", sa.JSON(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", storage.models.UTCDateTime(timezone=True), nullable=True),
@@ -100,7 +98,7 @@ def upgrade() -> None:
 
     op.create_table(
         "processed_update",
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("update_id", sa.BigInteger(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("processed_at", storage.models.UTCDateTime(timezone=True), nullable=False),
@@ -119,7 +117,7 @@ def upgrade() -> None:
         "ruler_score",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("ruler", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("ruler", sa.String(length=16), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -135,14 +133,14 @@ def upgrade() -> None:
         "transcript_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("direction", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("direction", sa.String(length=3), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
-        sa.Column("choice", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("template", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-        sa.Column("mi_code", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
-        sa.Column("flow", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("choice", sa.String(length=64), nullable=True),
+        sa.Column("template", sa.String(length=128), nullable=True),
+        sa.Column("mi_code", sa.String(length=2), nullable=True),
+        sa.Column("flow", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=64), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"],

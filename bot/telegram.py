@@ -1,0 +1,261 @@
+"""The Telegram adapter: thin handlers that turn updates into `Inbound` events, hand them to
+the engine, and deliver the replies it committed to the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import Services
+from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
+from storage import OutboxItem
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_SEND_ATTEMPTS = 5  # a reply that fails this often for other reasons than a block is dropped
+OUTBOX_RETRY_SECONDS = 30.0
+SCALE_ROW = 6  # ruler buttons 0-5 on the first row, 6-10 on the second
+MEDIA_KINDS = (
+    "sticker",
+    "photo",
+    "voice",
+    "video_note",
+    "video",
+    "animation",
+    "audio",
+    "document",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+    "story",
+)
+
+
+class BotData:
+    """What handlers reach through the context (instead of globals)."""
+
+    services: Services
+    outbox_task: asyncio.Task[None] | None = None
+
+
+class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.bot_data.services.conversation
+
+
+def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+    settings = services.settings
+    assert settings.telegram_bot_token is not None
+    base = settings.telegram_api_base_url
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .context_types(ContextTypes(context=AlongsideContext, bot_data=BotData))
+        .concurrent_updates(True)  # clients don't wait on each other; a per-client lock orders each
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_on_start)
+        .post_shutdown(_on_stop)
+        .build()
+    )
+    application.bot_data.services = services
+    only_messages = filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(only_messages & filters.COMMAND, on_command))
+    application.add_handler(MessageHandler(only_messages & filters.TEXT, on_text))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(only_messages, on_media))
+    application.add_error_handler(on_error)
+    return application
+
+
+def run_polling(services: Services) -> None:
+    application = build_application(services)
+    log.info("starting Telegram long polling")
+    application.run_polling(
+        allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        timeout=services.settings.poll_timeout,
+    )
+
+
+# -- handlers ----------------------------------------------------------------------------------
+
+
+async def on_command(update: Update, context: AlongsideContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    name = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+    await _turn(update, context, InboundKind.COMMAND, text=name)
+
+
+async def on_text(update: Update, context: AlongsideContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    await _turn(update, context, InboundKind.TEXT, text=message.text or "")
+
+
+async def on_media(update: Update, context: AlongsideContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    await _turn(update, context, InboundKind.MEDIA, text=media_kind(message))
+
+
+async def on_button(update: Update, context: AlongsideContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    outcome = await _turn(update, context, InboundKind.CHOICE, choice=query.data or "")
+    with contextlib.suppress(TelegramError):
+        await query.answer(text=outcome.notice if outcome else None)
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
+        # The question is answered (or stale): its buttons go, so they can't be tapped twice.
+        with contextlib.suppress(TelegramError):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def on_error(update: object, context: AlongsideContext) -> None:
+    # The exception type and where, never the update: it holds what the client wrote.
+    error = context.error
+    log.error("error while handling an update: %s", type(error).__name__, exc_info=error)
+
+
+def media_kind(message: Message) -> str:
+    return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "other")
+
+
+async def _turn(
+    update: Update,
+    context: AlongsideContext,
+    kind: InboundKind,
+    *,
+    text: str = "",
+    choice: str | None = None,
+) -> TurnOutcome | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    inbound = Inbound(
+        channel=CHANNEL,
+        external_id=str(chat.id),
+        kind=kind,
+        text=text,
+        choice=choice,
+        update_id=update.update_id,
+        locale=user.language_code if user else None,
+    )
+
+    async def deliver(outcome: TurnOutcome) -> None:
+        if outcome.replies:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+        await deliver_pending(context.bot, context.services, outcome.client_id)
+
+    return await context.conversation.take_turn(inbound, deliver)
+
+
+# -- delivery ----------------------------------------------------------------------------------
+
+
+def keyboard(item: OutboxItem) -> InlineKeyboardMarkup | None:
+    if not item.choices:
+        return None
+    buttons = [InlineKeyboardButton(label, callback_data=data) for data, label in item.choices]
+    if all(label.isdigit() for _, label in item.choices):
+        rows = [buttons[:SCALE_ROW], buttons[SCALE_ROW:]]
+    else:
+        rows = [[button] for button in buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int | None) -> int:
+    """Send what the outbox holds (for one client, or a bounded batch for anyone), in order.
+    Returns how many were sent."""
+    db = services.db
+    sent = 0
+    items = await asyncio.to_thread(db.pending_outbox, client_id=client_id)
+    blocked: set[int] = set()
+    for item in items:
+        if item.client_id in blocked:
+            continue
+        try:
+            await bot.send_message(
+                chat_id=int(item.external_id),
+                text=item.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(item),
+            )
+        except Forbidden:
+            log.info("client %s blocked the bot: marked unreachable", item.client_id)
+            blocked.add(item.client_id)
+            await asyncio.to_thread(db.mark_unreachable, item.client_id)
+            continue
+        except BadRequest as error:
+            log.warning("reply %s refused by Telegram: %s", item.id, type(error).__name__)
+            await asyncio.to_thread(db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
+            blocked.add(item.client_id)  # keep this client's replies in order
+            continue
+        except TelegramError as error:
+            log.warning("reply %s not delivered yet: %s", item.id, type(error).__name__)
+            await asyncio.to_thread(db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
+            break
+        await asyncio.to_thread(db.mark_sent, item.id)
+        sent += 1
+    return sent
+
+
+async def _retry_outbox_forever(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services: Services = application.bot_data.services
+    while True:
+        try:
+            await deliver_pending(application.bot, services, None)
+        except Exception:  # the loop must outlive a database hiccup
+            log.exception("retrying the outbox failed")
+        await asyncio.sleep(OUTBOX_RETRY_SECONDS)
+
+
+async def _on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services: Services = application.bot_data.services
+    descriptions = services.conversation.renderer.commands()
+    await application.bot.set_my_commands(
+        [BotCommand(name, description) for name, description in descriptions.items()]
+    )
+    # Replies committed before a crash or restart, and not yet sent, go out now and later.
+    application.bot_data.outbox_task = asyncio.create_task(_retry_outbox_forever(application))
+
+
+async def _on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    task = application.bot_data.outbox_task
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
