@@ -24,8 +24,13 @@ def match_choice(text: str, options: list[tuple[str, str]]) -> str | None:
     for key, label in options:
         if typed in (_normal(key), _normal(label)):
             return key
-    starts = [key for key, label in options if _normal(label).startswith(typed + " ")]
-    return starts[0] if len(starts) == 1 else None
+    # "not" for "Not sure", or "yes please" for "Yes": one option, named by its start.
+    starts = {
+        key
+        for key, label in options
+        if _normal(label).startswith(typed + " ") or typed.startswith(_normal(label) + " ")
+    }
+    return starts.pop() if len(starts) == 1 else None
 
 
 def match_score(text: str, top: int = 10) -> int | None:

@@ -28,6 +28,7 @@ _PATTERNS: dict[str, str] = {
     "clean": r"\b(?:clean|dirty)\b",
     "relapse": r"\brelaps(?:e|es|ed|ing)\b",
     "abuse": r"\b(?:substance|drug|alcohol)\s+(?:ab)?use\s+disorder\b|\babuse\b",
+    "why not higher": r"\b(?:why|and)\s+(?:is\s+it\s+)?not\s+(?:a\s+)?(?:higher|more)\b",
     "failure": r"\b(?:fail(?:ed|ure)?|start(?:ing)?\s+over|"
     r"back\s+to\s+(?:day\s+)?(?:zero|square\s+one))\b",
 }

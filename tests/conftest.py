@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh database on SQLite, and on PostgreSQL when it is configured.
+
+PostgreSQL tests run when ALONGSIDE_TEST_POSTGRES_URL names a server, for example
+    ALONGSIDE_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test
+Each test session creates its own database there and drops it at the end. With
+ALONGSIDE_REQUIRE_POSTGRES=1 (as in CI) a missing or unreachable server fails the run
+instead of skipping those tests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from bot.settings import Settings
+from dialogs import Conversation, load_flows
+from dialogs.engine import REQUIRED_FLOWS
+from prompts import Renderer
+from storage import Database
+
+POSTGRES_ENV = "ALONGSIDE_TEST_POSTGRES_URL"
+REQUIRE_ENV = "ALONGSIDE_REQUIRE_POSTGRES"
+HOW_TO_ENABLE = (
+    f"PostgreSQL tests skipped: set {POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test "
+    "to run them"
+)
+
+
+def _postgres_admin_url() -> str | None:
+    raw = os.environ.get(POSTGRES_ENV, "").strip()
+    if not raw:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{REQUIRE_ENV}=1 but {POSTGRES_ENV} is not set", pytrace=False)
+        return None
+    return Settings(ALONGSIDE_DATABASE_URL=raw).database_url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own on the configured server, migrated."""
+    admin = _postgres_admin_url()
+    if admin is None:
+        pytest.skip(HOW_TO_ENABLE)
+    name = f"alongside_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"PostgreSQL at {POSTGRES_ENV} is not usable: {error}", pytrace=False)
+        pytest.skip(f"{HOW_TO_ENABLE} (the server did not answer: {type(error).__name__})")
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    Database(url).migrate()
+    yield url
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _empty_tables(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'alongside.db'}")
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    _empty_tables(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> Database:
+    """The same test on every backend: a contract, not two test suites."""
+    return request.getfixturevalue(f"{request.param}_db")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.fixture(scope="session")
+def flows(renderer: Renderer):  # type: ignore[no-untyped-def]
+    return load_flows(renderer, required=REQUIRED_FLOWS)
+
+
+@pytest.fixture
+def conversation(sqlite_db: Database, flows, renderer: Renderer) -> Conversation:  # type: ignore[no-untyped-def]
+    return Conversation(sqlite_db, flows, renderer)

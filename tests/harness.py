@@ -1,0 +1,95 @@
+"""A client that talks to the engine the way errbot's test backend does: push a message in,
+pop the replies out. Replies are read from the outbox, the real delivery path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import count
+
+from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
+from prompts import html_to_plain
+
+_update_ids = count(1)
+
+
+@dataclass(frozen=True)
+class Said:
+    text: str  # plain text, as the terminal shows it
+    html: str
+    buttons: tuple[tuple[str, str], ...]  # (callback data, label)
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for _, label in self.buttons]
+
+
+class TestClient:
+    __test__ = False  # not a pytest class
+
+    def __init__(self, conversation: Conversation, who: str = "client-1", channel: str = "test"):
+        self.conversation = conversation
+        self.who = who
+        self.channel = channel
+        self.history: list[Said] = []
+        self.last: list[Said] = []
+        self.last_outcome: TurnOutcome | None = None
+        self.paths: list[str] = []  # every transition taken, "flow#index"
+
+    # -- talking -------------------------------------------------------------------------------
+
+    def say(self, text: str) -> list[Said]:
+        if text.startswith("/") and len(text) > 1:
+            return self._send(InboundKind.COMMAND, text=text[1:].split()[0].lower())
+        return self._send(InboundKind.TEXT, text=text)
+
+    def tap(self, label: str) -> list[Said]:
+        """Press the button with this label on the newest message that has buttons."""
+        return self._send(InboundKind.CHOICE, choice=self.button_data(label))
+
+    def press(self, data: str) -> list[Said]:
+        """Press a button by its raw callback data (old, forged or unknown buttons)."""
+        return self._send(InboundKind.CHOICE, choice=data)
+
+    def send_media(self, kind: str) -> list[Said]:
+        return self._send(InboundKind.MEDIA, text=kind)
+
+    def button_data(self, label: str) -> str:
+        for said in reversed(self.history):
+            if said.buttons:
+                for data, shown in said.buttons:
+                    if shown == label:
+                        return data
+                raise AssertionError(f"no button {label!r}; the buttons are {said.labels}")
+        raise AssertionError("no message with buttons yet")
+
+    def _send(self, kind: InboundKind, *, text: str = "", choice: str | None = None) -> list[Said]:
+        outcome = self.conversation.handle(
+            Inbound(
+                channel=self.channel,
+                external_id=self.who,
+                kind=kind,
+                text=text,
+                choice=choice,
+                update_id=next(_update_ids),
+            )
+        )
+        self.last_outcome = outcome
+        self.paths.extend(outcome.path)
+        db = self.conversation.db
+        self.last = []
+        for item in db.pending_outbox(client_id=outcome.client_id):
+            self.last.append(Said(html_to_plain(item.text), item.text, item.choices))
+            db.mark_sent(item.id)
+        self.history.extend(self.last)
+        return self.last
+
+    # -- looking -------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        """Everything the bot said in reply to the last message, as one text."""
+        return "\n\n".join(s.text for s in self.last)
+
+    @property
+    def buttons(self) -> list[str]:
+        return next((s.labels for s in reversed(self.last) if s.buttons), [])

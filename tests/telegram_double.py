@@ -1,0 +1,317 @@
+"""A fake Telegram Bot API server for end-to-end tests: the real `Application` talks HTTP to it.
+
+Push updates in (`push_text`, `push_callback`, ...), then await what the client would see
+(`wait_for_messages`). Everything the bot calls is recorded per chat, in order.
+
+PTB 22 posts its parameters as a form, each value JSON-encoded except plain strings; the double
+also takes a JSON body. It implements only the methods the adapter uses."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+JSON_FIELDS = ("reply_markup", "commands", "allowed_updates")  # the rest: strings and numbers
+BLOCKED = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Alongside", "username": "alongside_bot"}
+
+
+@dataclass
+class Sent:
+    """A message the bot sent, as the client sees it now (its keyboard can be edited away)."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """The inline keyboard as (label, callback data), row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(button["text"], button["callback_data"]) for row in rows for button in row]
+
+    def data_for(self, label: str) -> str:
+        return next(data for text, data in self.buttons if text == label)
+
+    def as_json(self) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private", "first_name": "Client"},
+            "from": BOT_USER,
+            "text": self.text,
+        }
+        if self.reply_markup and self.reply_markup.get("inline_keyboard"):
+            message["reply_markup"] = self.reply_markup
+        return message
+
+
+@dataclass
+class Chat:
+    """What happened in one chat, from the bot's side."""
+
+    messages: list[Sent] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # method names, in order
+    actions: list[str] = field(default_factory=list)  # sendChatAction's action
+    answers: list[str | None] = field(default_factory=list)  # answerCallbackQuery's text
+    edits: list[int] = field(default_factory=list)  # message ids whose keyboard was edited
+
+
+class TelegramDouble:
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.chats: dict[int, Chat] = defaultdict(Chat)
+        self.commands: list[list[dict[str, str]]] = []  # each setMyCommands call
+        self.calls: list[str] = []  # every method called, in order
+        self.blocked: set[int] = set()  # chats whose sendMessage gets 403
+        self.failing: dict[int, int] = defaultdict(int)  # chat -> sendMessages to fail with 500
+        self.delivered: dict[int, dict[str, Any]] = {}  # every update pushed, by id
+        self._pending: list[dict[str, Any]] = []  # not yet confirmed by an offset
+        self._redelivered: list[dict[str, Any]] = []  # served once more, whatever the offset
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._callback_chats: dict[str, int] = {}
+        self._change = asyncio.Event()  # set, and replaced, whenever anything happens
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> TelegramDouble:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._dispatch)
+        # No access log: its lines hold the token. Cancel long polls whose client went away.
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    # -- pushing updates -----------------------------------------------------------------------
+
+    def push_text(self, chat_id: int, text: str, language_code: str = "en") -> int:
+        return self._push_message(chat_id, {"text": text}, language_code)
+
+    def push_command(self, chat_id: int, command: str, language_code: str = "en") -> int:
+        name_length = len(command.split(maxsplit=1)[0])
+        entity = {"type": "bot_command", "offset": 0, "length": name_length}
+        return self._push_message(chat_id, {"text": command, "entities": [entity]}, language_code)
+
+    def push_sticker(self, chat_id: int) -> int:
+        sticker = {
+            "file_id": "sticker-file",
+            "file_unique_id": "sticker-unique",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        return self._push_message(chat_id, {"sticker": sticker})
+
+    def push_photo(self, chat_id: int) -> int:
+        size = {"file_id": "photo-file", "file_unique_id": "photo-unique", "width": 90}
+        return self._push_message(chat_id, {"photo": [{**size, "height": 90}]})
+
+    def push_voice(self, chat_id: int) -> int:
+        voice = {"file_id": "voice-file", "file_unique_id": "voice-unique", "duration": 3}
+        return self._push_message(chat_id, {"voice": voice})
+
+    def push_callback(self, chat_id: int, data: str, message_id: int) -> int:
+        """A tap on a button of `message_id`, carrying that message as it looks right now."""
+        sent = next(m for m in self.chats[chat_id].messages if m.message_id == message_id)
+        query_id = str(next(self._callback_ids))
+        self._callback_chats[query_id] = chat_id
+        query = {
+            "id": query_id,
+            "from": _user(chat_id, "en"),
+            "chat_instance": f"instance-{chat_id}",
+            "data": data,
+            "message": sent.as_json(),
+        }
+        return self._push({"callback_query": query})
+
+    def tap(self, chat_id: int, label: str, message: Sent | None = None) -> int:
+        """Tap the button labelled `label` on `message` (default: the latest message)."""
+        message = message or self.chats[chat_id].messages[-1]
+        return self.push_callback(chat_id, message.data_for(label), message.message_id)
+
+    def redeliver(self, update_id: int) -> None:
+        """Serve an update again, same id, as Telegram does when it missed the confirmation."""
+        self._redelivered.append(self.delivered[update_id])
+        self._notify()
+
+    def _push_message(self, chat_id: int, content: dict[str, Any], language: str = "en") -> int:
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Client"},
+            "from": _user(chat_id, language),
+            **content,
+        }
+        return self._push({"message": message})
+
+    def _push(self, content: dict[str, Any]) -> int:
+        update = {"update_id": next(self._update_ids), **content}
+        self.delivered[update["update_id"]] = update
+        self._pending.append(update)
+        self._notify()
+        return int(update["update_id"])
+
+    # -- awaiting what the client sees ---------------------------------------------------------
+
+    async def wait_for_messages(self, chat_id: int, n: int, timeout: float = 5.0) -> list[Sent]:
+        """The chat's messages once there are at least `n` of them."""
+        await self.wait_until(lambda: len(self.chats[chat_id].messages) >= n, timeout)
+        return self.chats[chat_id].messages
+
+    async def wait_until(self, done: Callable[[], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            if not await self._changed_within(deadline - time.monotonic()):
+                raise TimeoutError(f"the double waited {timeout}s in vain; calls: {self.calls}")
+
+    async def _changed_within(self, seconds: float) -> bool:
+        if seconds <= 0:
+            return False
+        try:
+            await asyncio.wait_for(self._change.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def _notify(self) -> None:
+        self._change.set()
+        self._change = asyncio.Event()
+
+    # -- the Bot API ---------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        self.calls.append(method)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, f"Not Found: method {method} is not in the double")
+        params = await _params(request)
+        result = await handler(params)
+        self._notify()
+        return result if isinstance(result, web.Response) else web.json_response(_ok(result))
+
+    async def _api_getMe(self, params: dict[str, Any]) -> Any:
+        return {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False}
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _api_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_logOut(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        """Long polling: drop what the offset confirms, answer as soon as anything is waiting."""
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        while True:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            if self._pending or self._redelivered:
+                updates, self._redelivered = self._pending + self._redelivered, []
+                return updates[: int(params.get("limit") or 100)]
+            if not await self._changed_within(deadline - time.monotonic()):
+                return []
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        chat = self.chats[chat_id]
+        chat.calls.append("sendMessage")
+        if chat_id in self.blocked:
+            return web.json_response(BLOCKED, status=403)
+        if self.failing[chat_id] > 0:
+            self.failing[chat_id] -= 1
+            return _error(500, "Internal Server Error")
+        sent = Sent(
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            text=params["text"],
+            parse_mode=params.get("parse_mode"),
+            reply_markup=params.get("reply_markup"),
+        )
+        chat.messages.append(sent)
+        return sent.as_json()
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        chat = self.chats[chat_id]
+        chat.calls.append("editMessageReplyMarkup")
+        chat.edits.append(message_id)
+        sent = next(m for m in chat.messages if m.message_id == message_id)
+        sent.reply_markup = params.get("reply_markup")
+        return sent.as_json()
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        chat = self.chats[self._callback_chats[str(params["callback_query_id"])]]
+        chat.calls.append("answerCallbackQuery")
+        chat.answers.append(params.get("text"))
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
+        self.commands.append(params["commands"])
+        return True
+
+    async def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
+        chat = self.chats[int(params["chat_id"])]
+        chat.calls.append("sendChatAction")
+        chat.actions.append(params["action"])
+        return True
+
+
+def _user(chat_id: int, language_code: str) -> dict[str, Any]:
+    return {"id": chat_id, "is_bot": False, "first_name": "Client", "language_code": language_code}
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """A JSON body as it is, or a form with its structured values JSON-decoded (PTB sends a
+    form; numbers arrive as strings there, so handlers convert them)."""
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if body else {}
+    form = await request.post()
+    params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    for key in JSON_FIELDS:
+        if key in params:
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _ok(result: Any) -> dict[str, Any]:
+    return {"ok": True, "result": result}
+
+
+def _error(status: int, description: str) -> web.Response:
+    body = {"ok": False, "error_code": status, "description": description}
+    return web.json_response(body, status=status)
