@@ -12,7 +12,7 @@ _YOU = r"\b(?:you|u|ya|y'all)"
 _PATTERNS: dict[str, str] = {
     "order": _YOU + r"\s*(?:'ve|'d|really|just|absolutely|definitely|\s)*\s*"
     r"(?:must|should|shoud|shld|need(?:s)?\s+to|needa|have\s+to|hafta|has\s+to|had\s+better|"
-    r"better|gotta|got\s+to|ought\s+to|'d\s+better)\b",
+    r"better\s+(?!than\b)\w+|gotta|got\s+to|ought\s+to|'d\s+better)\b",
     "you'd better": r"\byou'd\s+better\b",
     "stop using": r"\bstop(?:ping)?\s+(?:using|drinking|gambling|smoking|taking|doing\s+it)\b",
     "quit": r"\bquit(?:s|ting|ted)?\b",

@@ -158,7 +158,7 @@ class TelegramDouble:
     def redeliver(self, update_id: int) -> None:
         """Serve an update again, same id, as Telegram does when it missed the confirmation."""
         self._redelivered.append(self.delivered[update_id])
-        self._notify()
+        self.notify()
 
     def _push_message(self, chat_id: int, content: dict[str, Any], language: str = "en") -> int:
         message = {
@@ -174,7 +174,7 @@ class TelegramDouble:
         update = {"update_id": next(self._update_ids), **content}
         self.delivered[update["update_id"]] = update
         self._pending.append(update)
-        self._notify()
+        self.notify()
         return int(update["update_id"])
 
     # -- awaiting what the client sees ---------------------------------------------------------
@@ -199,7 +199,7 @@ class TelegramDouble:
             return False
         return True
 
-    def _notify(self) -> None:
+    def notify(self) -> None:
         self._change.set()
         self._change = asyncio.Event()
 
@@ -215,7 +215,7 @@ class TelegramDouble:
             return _error(404, f"Not Found: method {method} is not in the double")
         params = await _params(request)
         result = await handler(params)
-        self._notify()
+        self.notify()
         return result if isinstance(result, web.Response) else web.json_response(_ok(result))
 
     async def _api_getMe(self, params: dict[str, Any]) -> Any:

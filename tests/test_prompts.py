@@ -1,0 +1,184 @@
+"""Every template, rendered in every state that uses it, with realistic and with hostile client
+words: each declares an MI code, fits in a Telegram message, and never prescribes or labels."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dialogs import FlowSet
+from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
+from prompts.renderer import QUOTE_LIMIT, quote
+
+ENGINE_SOURCE = (Path(__file__).parents[1] / "dialogs" / "engine.py").read_text(encoding="utf-8")
+
+REALISTIC_WORDS = {
+    "topic": "I've been drinking more since I lost my job and it worries me a bit",
+    "subject": "drinking",
+    "hopes": "to feel more in control and to sleep better",
+    "days": "a few beers every evening, more at weekends with my brother",
+    "good": "it helps me switch off after work and I feel less anxious with people",
+    "less_good": "I wake up tired and I spend money I don't have",
+    "unsure": "I like it but I don't like how I feel the next day",
+    "change": "only drink on Fridays and Saturdays",
+    "importance_why": "my daughter noticed",
+    "importance_up": "if my sleep got better",
+    "confidence_why": "I did it before for a month",
+    "confidence_up": "having something else to do in the evening",
+    "first_step": "no beer on Monday",
+    "meaning": "playing guitar, and my friends from the football club",
+    "meaning_step": "play guitar for ten minutes on Wednesday",
+}
+HOSTILE = "<b>bold</b> <script>alert(1)</script> {{ 7*7 }} {% raw %} &amp; " + "x" * 10_000
+HOSTILE_WORDS = {key: HOSTILE for key in REALISTIC_WORDS}
+OPTIONS = ["less", "safer", "breaks", "timing", "stop", "own_way"]
+
+
+def facts_variants() -> Iterator[dict[str, Any]]:
+    yield {}
+    for option, score in itertools.product(OPTIONS, [0, 1, 7, 8, 10]):
+        yield {"change_option": option, "importance": score, "confidence": 10 - score}
+
+
+def uses(flows: FlowSet) -> Iterator[tuple[str, str]]:
+    """(template, where) for every template a flow state or transition says."""
+    for name, flow in flows.flows.items():
+        for state, spec in flow.spec.states.items():
+            if spec.say:
+                yield spec.say, f"{name}.{state}"
+        for t in flow.spec.transitions:
+            for template in t.say:
+                yield template, f"{name}.{'|'.join(t.sources)} -> {t.dest}"
+
+
+def engine_templates(renderer: Renderer) -> list[str]:
+    return [n for n in renderer.names() if n.startswith("system/")]
+
+
+def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Iterator[Any]:
+    goals_variants: list[dict[str, str]] = [
+        {},
+        {k: REALISTIC_WORDS[k] for k in ("change", "first_step", "meaning_step")},
+    ]
+    targets = [*uses(flows), *((t, "engine") for t in engine_templates(renderer))]
+    for (template, where), facts in itertools.product(targets, facts_variants()):
+        for subject in (words.get("subject"), None):
+            for goals in goals_variants:
+                for expects in ("text", "choice", "scale"):
+                    rendered = renderer.render(
+                        template, words=words, facts=facts, subject=subject, goals=goals,
+                        expects=expects,
+                    )
+                    yield where, rendered
+
+
+def test_every_template_declares_an_mi_code(renderer: Renderer) -> None:
+    for name in renderer.names():
+        renderer.check(name)
+        assert renderer.mi_code(name) in MI_CODES
+
+
+def test_every_template_is_used(renderer: Renderer, flows: FlowSet) -> None:
+    used = {template for template, _ in uses(flows)}
+    unused = [
+        name
+        for name in renderer.names()
+        if name not in used and name != "labels" and f'"{name}"' not in ENGINE_SOURCE
+    ]
+    assert unused == []
+
+
+@pytest.mark.parametrize("words", [REALISTIC_WORDS, {}], ids=["realistic words", "no words yet"])
+def test_templates_render_in_every_state_within_limits_and_guarded(
+    renderer: Renderer, flows: FlowSet, words: dict[str, str]
+) -> None:
+    problems = []
+    for where, rendered in render_all(renderer, flows, words):
+        if not rendered.text.strip():
+            problems.append(f"{rendered.template} at {where}: renders empty")
+        if len(rendered.text) > TELEGRAM_MESSAGE_LIMIT:
+            problems.append(f"{rendered.template} at {where}: {len(rendered.text)} characters")
+        for phrase in flagged_phrases(rendered.text):
+            problems.append(f"{rendered.template} at {where}: says {phrase!r}")
+    assert problems == []
+
+
+def test_hostile_client_words_stay_inert_escaped_and_short(
+    renderer: Renderer, flows: FlowSet
+) -> None:
+    for where, rendered in render_all(renderer, flows, HOSTILE_WORDS):
+        assert len(rendered.text) <= TELEGRAM_MESSAGE_LIMIT, f"{rendered.template} at {where}"
+        assert "<script>" not in rendered.text and "<b>bold" not in rendered.text
+        assert "49" not in rendered.text, f"{rendered.template} evaluated client text"
+        if "bold" in rendered.text:
+            assert "&lt;b&gt;bold&lt;/b&gt;" in rendered.text
+            assert "{{ 7*7 }}" in html_to_plain(rendered.text)
+
+
+def test_labels_and_command_descriptions_are_short_and_guarded(renderer: Renderer) -> None:
+    for key, label in {**renderer.labels(), **renderer.commands()}.items():
+        assert 0 < len(label) <= 48, key
+        assert flagged_phrases(label) == [], key
+    # Callback data is "<question id>:<key>", within Telegram's 64 bytes even after years of use.
+    longest = max(len(k.encode()) for k in renderer.labels())
+    assert len(str(10**12)) + 1 + longest <= 64
+
+
+def test_quote_keeps_short_words_and_cuts_long_ones_at_a_word() -> None:
+    assert quote("  it helps me\nswitch off ") == "it helps me switch off"
+    long = "word " * 200
+    cut = quote(long)
+    assert cut.endswith("…") and len(cut) <= QUOTE_LIMIT + 1 and "wor…" not in cut
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You should cut down.",
+        "You must stop using now.",
+        "You need to cut back.",
+        "You have to think about this.",
+        "You'd better be careful.",
+        "you've gotta quit",
+        "u should stop",
+        "Think of your kids.",
+        "It's your duty to change.",
+        "Staying clean matters.",
+        "Addicts often feel this way.",
+        "Many alcoholics say this.",
+        "That was a relapse.",
+        "Drug users sometimes find this.",
+        "Substance abuse is common.",
+        "Giving up is hard.",
+        "You failed this week, so start over.",
+        "Why is it not higher?",
+    ],
+)
+def test_the_guard_flags_prescribing_and_labelling(sentence: str) -> None:
+    assert flagged_phrases(sentence) != []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "What would you like to talk about?",
+        "Some people find it helps to take breaks. What do you make of that?",
+        "What makes it a 4 and not a lower number?",
+        "That's a full answer, and it's yours to make.",
+        "You said “I'm an addict and I should quit”.",  # the client's own words, quoted back
+        "Stopping altogether is one choice among many, and it's yours.",
+        "A setback is information: what did you learn?",
+    ],
+)
+def test_the_guard_leaves_mi_consistent_sentences_and_quoted_words_alone(sentence: str) -> None:
+    assert flagged_phrases(sentence) == []
+
+
+def test_locales_fall_back_to_english(renderer: Renderer) -> None:
+    assert renderer.locale_for("en-GB") == "en"
+    assert renderer.locale_for("pt-br") == "en"
+    assert renderer.locale_for(None) == "en"

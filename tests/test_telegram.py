@@ -1,0 +1,376 @@
+"""End to end on Telegram: the real `Application` from `build_application`, polling a fake Bot API
+server over HTTP, with a SQLite database. Each test reads as a conversation and asserts what
+the client sees."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.app import Services, build_services
+from bot.logs import QUIET_LOGGERS, configure_logging
+from bot import telegram as adapter
+from bot.settings import Settings
+from bot.telegram import build_application
+from storage.models import Client, TranscriptEvent
+from tests.telegram_double import Sent, TelegramDouble
+
+TOKEN = "123456:never-in-a-log-line"
+ALEX, SAM = 1001, 1002
+CONSENT_BUTTONS = ["Yes, that's OK", "Tell me more first", "No, not now"]
+REVIEW_BUTTONS = ["Yes, they may read it", "No, thank you"]
+FIRST_QUESTION = "So, what would be helpful to talk about today?"
+MEDIA_REPLY = "I can only read text messages and button taps"
+STALE_NOTICE = "That question has already been answered."
+
+
+class Bot:
+    """The running application, and the update ids it has finished handling (in order)."""
+
+    def __init__(self, double: TelegramDouble) -> None:
+        self.double = double
+        self.handled: list[int] = []
+
+    async def finished(self, update: Update, context: Any) -> None:
+        self.handled.append(update.update_id)
+        self.double.notify()
+
+    async def handles(self, update_id: int, times: int = 1) -> None:
+        await self.double.wait_until(lambda: self.handled.count(update_id) >= times)
+
+
+class Person:
+    """Someone in a private chat with the bot: says things, taps buttons, sees the replies."""
+
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self.bot, self.double, self.chat_id = bot, bot.double, chat_id
+
+    @property
+    def chat(self) -> Any:
+        return self.double.chats[self.chat_id]
+
+    @property
+    def last(self) -> Sent:
+        return self.chat.messages[-1]
+
+    async def says(self, text: str) -> list[Sent]:
+        if text.startswith("/"):
+            return await self._turn(lambda: self.double.push_command(self.chat_id, text))
+        return await self._turn(lambda: self.double.push_text(self.chat_id, text))
+
+    async def taps(self, label: str, on: Sent | None = None) -> list[Sent]:
+        return await self._turn(lambda: self.double.tap(self.chat_id, label, on))
+
+    async def sends(self, media: str) -> list[Sent]:
+        return await self._turn(lambda: getattr(self.double, f"push_{media}")(self.chat_id))
+
+    async def consents(self) -> list[Sent]:
+        """/start, agree to keep the conversation, keep it from counselors."""
+        await self.says("/start")
+        await self.taps("Yes, that's OK")
+        return await self.taps("No, thank you")
+
+    async def _turn(self, push: Any) -> list[Sent]:
+        before = len(self.chat.messages)
+        update_id = push()
+        await self.bot.handles(update_id)
+        return list(self.chat.messages[before:])
+
+
+@asynccontextmanager
+async def running(services: Services, double: TelegramDouble) -> AsyncIterator[Bot]:
+    """Start and stop the application the way `run_polling` does, with its post_init and
+    post_shutdown, plus a last handler group that reports each update as handled."""
+    application = build_application(services)
+    under_test = Bot(double)
+    application.add_handler(TypeHandler(Update, under_test.finished), group=1)
+    async with application:
+        assert application.post_init and application.post_shutdown and application.updater
+        await application.post_init(application)
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
+        try:
+            yield under_test
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.post_shutdown(application)
+
+
+@pytest.fixture
+async def double() -> AsyncIterator[TelegramDouble]:
+    async with TelegramDouble(TOKEN) as double:
+        yield double
+
+
+@pytest.fixture
+def services(tmp_path: Path, double: TelegramDouble) -> Iterator[Services]:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=double.base_url,
+        ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
+    )
+    services = build_services(settings)
+    yield services
+    services.db.dispose()
+
+
+@pytest.fixture
+async def bot(services: Services, double: TelegramDouble) -> AsyncIterator[Bot]:
+    async with running(services, double) as under_test:
+        yield under_test
+
+
+@pytest.fixture
+def alex(bot: Bot) -> Person:
+    return Person(bot, ALEX)
+
+
+@pytest.fixture
+def sam(bot: Bot) -> Person:
+    return Person(bot, SAM)
+
+
+def labels(message: Sent) -> list[str]:
+    return [label for label, _ in message.buttons]
+
+
+def count_transcript(services: Services) -> int:
+    with Session(services.db.engine) as session:
+        return session.exec(select(func.count()).select_from(TranscriptEvent)).one()
+
+
+def client_row(services: Services, chat_id: int) -> Client:
+    with Session(services.db.engine) as session:
+        query = select(Client).where(Client.external_id == str(chat_id))
+        return session.exec(query).one()
+
+
+# -- the conversation ---------------------------------------------------------------------------
+
+
+async def test_start_asks_for_consent_with_three_buttons(
+    alex: Person, double: TelegramDouble
+) -> None:
+    replies = await alex.says("/start")
+
+    consent = replies[-1]
+    assert labels(consent) == CONSENT_BUTTONS
+    assert consent.parse_mode == "HTML"
+    assert all(len(row) == 1 for row in consent.reply_markup["inline_keyboard"])  # type: ignore[index]
+    assert "keep our conversation" in consent.text
+    assert alex.chat.actions == ["typing"]
+    assert alex.chat.calls.index("sendChatAction") < alex.chat.calls.index("sendMessage")
+    assert len(double.commands) == 1
+    assert {c["command"] for c in double.commands[0]} == {"start", "menu", "goals", "help"}
+    assert all(c["description"] for c in double.commands[0])
+
+
+async def test_a_tap_moves_on_answers_the_query_and_removes_the_buttons(alex: Person) -> None:
+    await alex.says("/start")
+    consent = alex.last
+
+    replies = await alex.taps("Yes, that's OK")
+
+    assert labels(replies[-1]) == REVIEW_BUTTONS
+    assert alex.chat.answers == [None]
+    assert alex.chat.edits == [consent.message_id]
+    assert consent.buttons == []
+    assert alex.chat.calls[-2:] == ["answerCallbackQuery", "editMessageReplyMarkup"]
+
+
+async def test_an_old_button_gets_only_a_short_notice(alex: Person) -> None:
+    await alex.says("/start")
+    consent = alex.last
+    yes = consent.data_for("Yes, that's OK")
+    await alex.taps("Yes, that's OK")
+    messages_before = len(alex.chat.messages)
+
+    # The same button again, as a slow double tap or an old message scrolled back to.
+    replies = await alex._turn(lambda: alex.double.push_callback(ALEX, yes, consent.message_id))
+
+    assert replies == []
+    assert len(alex.chat.messages) == messages_before
+    assert alex.chat.answers == [None, STALE_NOTICE]
+
+
+async def test_a_quick_double_tap_is_answered_once(alex: Person, bot: Bot) -> None:
+    await alex.says("/start")
+    consent = alex.last
+    yes = consent.data_for("Yes, that's OK")
+    before = len(alex.chat.messages)
+
+    first = alex.double.push_callback(ALEX, yes, consent.message_id)
+    second = alex.double.push_callback(ALEX, yes, consent.message_id)
+    await bot.handles(first)
+    await bot.handles(second)
+
+    replies = alex.chat.messages[before:]
+    assert labels(replies[-1]) == REVIEW_BUTTONS
+    assert sum(labels(m) == REVIEW_BUTTONS for m in replies) == 1
+    assert sorted(alex.chat.answers, key=str) == [STALE_NOTICE, None]
+
+
+async def test_typing_where_a_button_is_expected_gets_a_hint_with_the_buttons(
+    alex: Person,
+) -> None:
+    await alex.says("/start")
+
+    replies = await alex.says("hmm, what is this?")
+
+    assert len(replies) == 1
+    assert "tap a button" in replies[0].text
+    assert labels(replies[0]) == CONSENT_BUTTONS
+
+
+@pytest.mark.parametrize("media", ["sticker", "photo", "voice"])
+async def test_media_gets_a_kind_reply_and_the_conversation_goes_on(
+    alex: Person, media: str
+) -> None:
+    await alex.says("/start")
+
+    replies = await alex.sends(media)
+
+    assert len(replies) == 1
+    assert replies[0].text.startswith(MEDIA_REPLY)
+    assert labels(replies[0]) == CONSENT_BUTTONS
+    replies = await alex.taps("Yes, that's OK")
+    assert labels(replies[-1]) == REVIEW_BUTTONS
+
+
+async def test_media_during_a_free_text_question_asks_for_words(alex: Person) -> None:
+    await alex.consents()
+    assert alex.last.text.endswith(FIRST_QUESTION)
+
+    replies = await alex.sends("voice")
+
+    assert replies[0].text.startswith(MEDIA_REPLY)
+    assert "put it into words" in replies[0].text
+    replies = await alex.says("my drinking at weekends")
+    assert "my drinking at weekends" in replies[0].text
+
+
+async def test_a_redelivered_update_is_not_answered_twice(
+    alex: Person, bot: Bot, double: TelegramDouble, services: Services
+) -> None:
+    await alex.consents()
+    update_id = double.push_text(ALEX, "cutting down on cannabis")
+    await bot.handles(update_id)
+    messages, rows = len(alex.chat.messages), count_transcript(services)
+
+    double.redeliver(update_id)
+    await bot.handles(update_id, times=2)
+
+    assert len(alex.chat.messages) == messages
+    assert count_transcript(services) == rows
+    replies = await alex.says("/help")  # and the chat goes on
+    assert replies
+
+
+async def test_client_markup_is_quoted_escaped_and_never_run_as_a_template(alex: Person) -> None:
+    await alex.consents()
+
+    replies = await alex.says("<b>hi</b> {{ 7*7 }} <script>")
+
+    reflection = replies[0].text
+    assert "&lt;b&gt;hi&lt;/b&gt;" in reflection
+    assert "&lt;script&gt;" in reflection
+    assert "{{ 7*7 }}" in reflection
+    assert "49" not in reflection
+    assert "<b>" not in reflection and "<script>" not in reflection
+
+
+async def test_a_client_who_blocked_the_bot_is_marked_unreachable(
+    alex: Person, sam: Person, double: TelegramDouble, services: Services
+) -> None:
+    await alex.says("/start")
+    double.blocked.add(ALEX)
+
+    replies = await alex.taps("Yes, that's OK")
+
+    assert replies == []
+    assert alex.chat.calls.count("sendMessage") == 2  # the consent, then the refused reply
+    assert client_row(services, ALEX).unreachable
+    replies = await sam.says("/start")
+    assert labels(replies[-1]) == CONSENT_BUTTONS
+    assert not client_row(services, SAM).unreachable
+
+
+# -- delivery that fails for a while --------------------------------------------------------------
+
+
+async def test_a_reply_that_failed_to_send_goes_out_at_the_next_start(
+    services: Services, double: TelegramDouble
+) -> None:
+    async with running(services, double) as first_run:
+        alex = Person(first_run, ALEX)
+        await alex.says("/start")
+        double.failing[ALEX] = 1  # Telegram answers 500 once
+
+        assert await alex.taps("Yes, that's OK") == []
+
+    async with running(services, double):
+        messages = await double.wait_for_messages(ALEX, 3)
+    assert labels(messages[-1]) == REVIEW_BUTTONS
+
+
+async def test_the_retry_loop_sends_what_failed_without_a_restart(
+    services: Services, double: TelegramDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapter, "OUTBOX_RETRY_SECONDS", 0.05)
+    async with running(services, double) as under_test:
+        alex = Person(under_test, ALEX)
+        await alex.says("/start")
+        double.failing[ALEX] = 1
+
+        assert await alex.taps("Yes, that's OK") == []
+        messages = await double.wait_for_messages(ALEX, 3)
+
+    assert labels(messages[-1]) == REVIEW_BUTTONS
+
+
+# -- logs ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """The app's own logging set-up at DEBUG, with every record also captured, unredacted."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
+    configure_logging("DEBUG", [TOKEN])
+    root.addHandler(caplog.handler)
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def test_logs_hold_neither_the_token_nor_what_the_client_wrote(
+    app_logging: pytest.LogCaptureFixture, services: Services, double: TelegramDouble
+) -> None:
+    words = ["quite private words", "another secret sentence"]
+    async with running(services, double) as under_test:
+        alex = Person(under_test, ALEX)
+        await alex.consents()
+        for text in words:
+            await alex.says(text)
+        double.blocked.add(ALEX)
+        await alex.says("one last thing")  # a refused reply is logged too
+        words.append("one last thing")
+
+    logged = [record.getMessage() for record in app_logging.records]
+    assert any(record.name.startswith("telegram") for record in app_logging.records)
+    assert not [line for line in logged if TOKEN in line]
+    assert not [line for line in logged if any(w in line for w in words)]
+    assert TOKEN not in app_logging.text
+    assert not any(w in app_logging.text for w in words)
