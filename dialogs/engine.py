@@ -149,7 +149,9 @@ class _TurnRun:
 
     def typed(self, text: str) -> None:
         expects = self.flows[self.model.flow].state(self.model.state).expects
-        if expects == "text":
+        if not text.strip():
+            self.ask(hint="system/not_understood")
+        elif expects == "text":
             self.model.text = text
             self.fire(TEXT_TRIGGER)
         elif expects == "scale":

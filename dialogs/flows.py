@@ -118,14 +118,16 @@ class FlowSet:
         lines = ["stateDiagram-v2"]
         for name, flow in self.flows.items():
             lines.append(f"    state {name} {{")
-            lines.append(f"        [*] --> {name}.{flow.spec.initial}")
+            for state in flow.spec.states:
+                lines.append(f'        state "{state}" as {name}_{state}')
+            lines.append(f"        [*] --> {name}_{flow.spec.initial}")
             for t in flow.spec.transitions:
                 for source in t.sources:
-                    lines.append(f"        {name}.{source} --> {name}.{t.dest}: {t.trigger}")
+                    lines.append(f"        {name}_{source} --> {name}_{t.dest}: {t.trigger}")
             lines.append("    }")
             for state, spec in flow.spec.states.items():
                 if spec.handoff:
-                    lines.append(f"    {name}.{state} --> {spec.handoff}")
+                    lines.append(f"    {name}_{state} --> {spec.handoff}")
         return "\n".join(lines) + "\n"
 
 

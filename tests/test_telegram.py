@@ -217,7 +217,8 @@ async def test_a_quick_double_tap_is_answered_once(alex: Person, bot: Bot) -> No
     replies = alex.chat.messages[before:]
     assert labels(replies[-1]) == REVIEW_BUTTONS
     assert sum(labels(m) == REVIEW_BUTTONS for m in replies) == 1
-    assert sorted(alex.chat.answers, key=str) == [STALE_NOTICE, None]
+    assert len(alex.chat.answers) == 2
+    assert set(alex.chat.answers) == {None, STALE_NOTICE}
 
 
 async def test_typing_where_a_button_is_expected_gets_a_hint_with_the_buttons(
@@ -341,14 +342,25 @@ async def test_the_retry_loop_sends_what_failed_without_a_restart(
 # -- logs ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def app_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """The app's own logging set-up at DEBUG, with every record also captured, unredacted."""
+DEBUG_LEAKS = (
+    "bot/logs.py leaves PTB's own loggers at DEBUG: telegram.ext.ExtBot logs every getUpdates "
+    "result and sendMessage text, telegram.ext.Application every update it processes"
+)
+
+
+@pytest.fixture(
+    params=["INFO", pytest.param("DEBUG", marks=pytest.mark.xfail(strict=True, reason=DEBUG_LEAKS))]
+)
+def app_logging(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[pytest.LogCaptureFixture]:
+    """The app's own logging set-up (at INFO, and at DEBUG), and `caplog` seeing every record
+    that set-up lets through."""
     root = logging.getLogger()
     saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
-    configure_logging("DEBUG", [TOKEN])
-    root.addHandler(caplog.handler)
-    caplog.set_level(logging.DEBUG)
+    configure_logging(request.param, [TOKEN])
+    caplog.handler.setLevel(logging.DEBUG)
+    root.addHandler(caplog.handler)  # after the app's handler, so it sees what that one sees
     yield caplog
     root.handlers[:], root.level = saved[0], saved[1]
     for name, level in saved[2].items():
