@@ -233,11 +233,22 @@ async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int 
     return sent
 
 
+async def retry_pending(bot: ExtBot[None], services: Services) -> None:
+    """Deliver what earlier turns left in the outbox, each Telegram client under their turn
+    lock, so a reply that a turn is sending right now is not sent a second time from here."""
+    items = await asyncio.to_thread(services.db.pending_outbox)
+    for client_id, external_id in dict.fromkeys(
+        (item.client_id, item.external_id) for item in items if item.channel == CHANNEL
+    ):
+        async with services.conversation.locks.hold((CHANNEL, external_id)):
+            await deliver_pending(bot, services, client_id)
+
+
 async def _retry_outbox_forever(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     services: Services = application.bot_data.services
     while True:
         try:
-            await deliver_pending(application.bot, services, None)
+            await retry_pending(application.bot, services)
         except Exception:  # the loop must outlive a database hiccup
             log.exception("retrying the outbox failed")
         await asyncio.sleep(OUTBOX_RETRY_SECONDS)

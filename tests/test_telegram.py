@@ -21,7 +21,8 @@ from bot.logs import QUIET_LOGGERS, configure_logging
 from bot import telegram as adapter
 from bot.settings import Settings
 from bot.telegram import build_application
-from storage.models import Client, TranscriptEvent
+from dialogs import Inbound, InboundKind
+from storage.models import Client, OutboxMessage, TranscriptEvent
 from tests.telegram_double import Sent, TelegramDouble
 
 TOKEN = "123456:never-in-a-log-line"
@@ -33,7 +34,7 @@ MEDIA_REPLY = "I can only read text messages and button taps"
 STALE_NOTICE = "That question has already been answered."
 
 
-class Bot:
+class RunningBot:
     """The running application, and the update ids it has finished handling (in order)."""
 
     def __init__(self, double: TelegramDouble) -> None:
@@ -51,7 +52,7 @@ class Bot:
 class Person:
     """Someone in a private chat with the bot: says things, taps buttons, sees the replies."""
 
-    def __init__(self, bot: Bot, chat_id: int) -> None:
+    def __init__(self, bot: RunningBot, chat_id: int) -> None:
         self.bot, self.double, self.chat_id = bot, bot.double, chat_id
 
     @property
@@ -70,6 +71,12 @@ class Person:
     async def taps(self, label: str, on: Sent | None = None) -> list[Sent]:
         return await self._turn(lambda: self.double.tap(self.chat_id, label, on))
 
+    async def presses(self, data: str, on: Sent) -> list[Sent]:
+        """A button by its callback data: one that is gone, or one tapped twice."""
+        return await self._turn(
+            lambda: self.double.push_callback(self.chat_id, data, on.message_id)
+        )
+
     async def sends(self, media: str) -> list[Sent]:
         return await self._turn(lambda: getattr(self.double, f"push_{media}")(self.chat_id))
 
@@ -87,11 +94,11 @@ class Person:
 
 
 @asynccontextmanager
-async def running(services: Services, double: TelegramDouble) -> AsyncIterator[Bot]:
+async def running(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
     """Start and stop the application the way `run_polling` does, with its post_init and
     post_shutdown, plus a last handler group that reports each update as handled."""
     application = build_application(services)
-    under_test = Bot(double)
+    under_test = RunningBot(double)
     application.add_handler(TypeHandler(Update, under_test.finished), group=1)
     async with application:
         assert application.post_init and application.post_shutdown and application.updater
@@ -125,18 +132,18 @@ def services(tmp_path: Path, double: TelegramDouble) -> Iterator[Services]:
 
 
 @pytest.fixture
-async def bot(services: Services, double: TelegramDouble) -> AsyncIterator[Bot]:
+async def bot(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
     async with running(services, double) as under_test:
         yield under_test
 
 
 @pytest.fixture
-def alex(bot: Bot) -> Person:
+def alex(bot: RunningBot) -> Person:
     return Person(bot, ALEX)
 
 
 @pytest.fixture
-def sam(bot: Bot) -> Person:
+def sam(bot: RunningBot) -> Person:
     return Person(bot, SAM)
 
 
@@ -147,6 +154,12 @@ def labels(message: Sent) -> list[str]:
 def count_transcript(services: Services) -> int:
     with Session(services.db.engine) as session:
         return session.exec(select(func.count()).select_from(TranscriptEvent)).one()
+
+
+def count_outbox(services: Services, *, status: str) -> int:
+    with Session(services.db.engine) as session:
+        query = select(func.count()).select_from(OutboxMessage)
+        return session.exec(query.where(OutboxMessage.status == status)).one()
 
 
 def client_row(services: Services, chat_id: int) -> Client:
@@ -196,14 +209,14 @@ async def test_an_old_button_gets_only_a_short_notice(alex: Person) -> None:
     messages_before = len(alex.chat.messages)
 
     # The same button again, as a slow double tap or an old message scrolled back to.
-    replies = await alex._turn(lambda: alex.double.push_callback(ALEX, yes, consent.message_id))
+    replies = await alex.presses(yes, on=consent)
 
     assert replies == []
     assert len(alex.chat.messages) == messages_before
     assert alex.chat.answers == [None, STALE_NOTICE]
 
 
-async def test_a_quick_double_tap_is_answered_once(alex: Person, bot: Bot) -> None:
+async def test_a_quick_double_tap_is_answered_once(alex: Person, bot: RunningBot) -> None:
     await alex.says("/start")
     consent = alex.last
     yes = consent.data_for("Yes, that's OK")
@@ -261,7 +274,7 @@ async def test_media_during_a_free_text_question_asks_for_words(alex: Person) ->
 
 
 async def test_a_redelivered_update_is_not_answered_twice(
-    alex: Person, bot: Bot, double: TelegramDouble, services: Services
+    alex: Person, bot: RunningBot, double: TelegramDouble, services: Services
 ) -> None:
     await alex.consents()
     update_id = double.push_text(ALEX, "cutting down on cannabis")
@@ -324,10 +337,10 @@ async def test_a_reply_that_failed_to_send_goes_out_at_the_next_start(
     assert labels(messages[-1]) == REVIEW_BUTTONS
 
 
-async def test_the_retry_loop_sends_what_failed_without_a_restart(
+async def test_the_retry_loop_sends_what_failed_and_never_a_reply_twice(
     services: Services, double: TelegramDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(adapter, "OUTBOX_RETRY_SECONDS", 0.05)
+    monkeypatch.setattr(adapter, "OUTBOX_RETRY_SECONDS", 0.01)  # retrying all through the talk
     async with running(services, double) as under_test:
         alex = Person(under_test, ALEX)
         await alex.says("/start")
@@ -335,7 +348,27 @@ async def test_the_retry_loop_sends_what_failed_without_a_restart(
 
         assert await alex.taps("Yes, that's OK") == []
         messages = await double.wait_for_messages(ALEX, 3)
+        assert labels(messages[-1]) == REVIEW_BUTTONS
+        await alex.taps("No, thank you")
+        for n in range(5):
+            await alex.says(f"thought number {n}")
 
+    assert len(alex.chat.messages) == count_outbox(services, status="sent")
+
+
+async def test_a_reply_left_by_another_channel_does_not_stall_the_retries(
+    services: Services, double: TelegramDouble
+) -> None:
+    terminal = Inbound(channel="terminal", external_id="someone", kind=InboundKind.TEXT)
+    services.conversation.handle(terminal)  # its reply stays in the outbox, never printed
+    async with running(services, double) as first_run:
+        alex = Person(first_run, ALEX)
+        await alex.says("/start")
+        double.failing[ALEX] = 1
+        await alex.taps("Yes, that's OK")
+
+    async with running(services, double):
+        messages = await double.wait_for_messages(ALEX, 3)
     assert labels(messages[-1]) == REVIEW_BUTTONS
 
 

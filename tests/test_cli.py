@@ -1,0 +1,75 @@
+"""The command line: `run` without a token opens the terminal chat; settings are validated."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from bot.terminal import format_item, parse_line
+from dialogs import InboundKind
+from storage import OutboxItem
+
+REPO = Path(__file__).parents[1]
+
+
+def alongside(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = REPO
+              ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+        cwd=cwd, env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})}, timeout=60,
+    )
+
+
+def test_run_without_a_token_talks_in_the_terminal_on_a_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'here.db'}"
+    result = alongside("run", stdin="2\n", env={"ALONGSIDE_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "Is it OK for me to keep our conversation?" in result.stdout
+    assert "  1) Yes, that's OK" in result.stdout
+    assert "Here's the longer version." in result.stdout
+    assert (tmp_path / "here.db").exists()
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+
+
+def test_flows_are_checked_and_drawn() -> None:
+    checked = alongside("flows")
+    assert checked.returncode == 0 and "welcome: 5 states" in checked.stdout
+    drawn = alongside("flows", "--mermaid")
+    assert drawn.stdout.startswith("stateDiagram-v2")
+
+
+def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path: Path) -> None:
+    result = alongside("migrate", env={"ALONGSIDE_DATABASE_URL": "mysql://nope"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ALONGSIDE_DATABASE_URL must be a sqlite:// or postgresql:// URL" in result.stderr
+
+
+def test_settings_normalise_urls_and_hide_the_token() -> None:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN="123:secret",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:8081/",
+        ALONGSIDE_DATABASE_URL="postgres://postgres@127.0.0.1/test",
+    )
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
+    assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1/test"
+    assert "secret" not in repr(settings)
+    assert settings.secrets() == ["123:secret"]
+    with pytest.raises(ValueError, match="http"):
+        Settings(TELEGRAM_API_BASE_URL="ftp://example")
+
+
+def test_terminal_lines_and_replies() -> None:
+    command = parse_line("/Menu@alongside_bot extra\n", "me")
+    assert command is not None and (command.kind, command.text) == (InboundKind.COMMAND, "menu")
+    text = parse_line("/ not a command", "me")
+    assert text is not None and text.kind is InboundKind.TEXT
+    assert parse_line("   \n", "me") is None
+    item = OutboxItem(1, 1, "terminal", "me", "<b>Hi</b> &amp; you", (("1:a", "A"), ("1:b", "B")))
+    assert format_item(item) == "Hi & you\n  1) A\n  2) B"
+    scale = OutboxItem(2, 1, "terminal", "me", "How much?", tuple((f"2:{n}", str(n)) for n in range(11)))
+    assert format_item(scale).endswith("(type a number from 0 to 10)")
