@@ -17,11 +17,17 @@ from storage import OutboxItem
 REPO = Path(__file__).parents[1]
 
 
-def alongside(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = REPO
-              ) -> subprocess.CompletedProcess[str]:
+def alongside(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
-        cwd=cwd, env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})}, timeout=60,
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})},
+        timeout=60,
     )
 
 
@@ -71,5 +77,7 @@ def test_terminal_lines_and_replies() -> None:
     assert parse_line("   \n", "me") is None
     item = OutboxItem(1, 1, "terminal", "me", "<b>Hi</b> &amp; you", (("1:a", "A"), ("1:b", "B")))
     assert format_item(item) == "Hi & you\n  1) A\n  2) B"
-    scale = OutboxItem(2, 1, "terminal", "me", "How much?", tuple((f"2:{n}", str(n)) for n in range(11)))
+    scale = OutboxItem(
+        2, 1, "terminal", "me", "How much?", tuple((f"2:{n}", str(n)) for n in range(11))
+    )
     assert format_item(scale).endswith("(type a number from 0 to 10)")

@@ -156,7 +156,9 @@ def test_the_scripts_take_every_transition_of_every_flow(
         run_script(load(path), client)
         taken.update(client.paths)
     for option in ("less", "safer", "breaks", "timing", "stop", "own_way"):
-        taken.add(f"change#{['less', 'safer', 'breaks', 'timing', 'stop', 'own_way'].index(option)}")
+        taken.add(
+            f"change#{['less', 'safer', 'breaks', 'timing', 'stop', 'own_way'].index(option)}"
+        )
     every = {
         f"{name}#{index}"
         for name, flow in flows.flows.items()

@@ -172,8 +172,13 @@ def test_turns_of_one_client_never_interleave(db: Database, flows: FlowSet) -> N
     messages = 12
 
     def send(n: int) -> TurnOutcome:
-        inbound = Inbound(channel="test", external_id="client-1", kind=InboundKind.TEXT,
-                          text=f"message {n}", update_id=10_000 + n)
+        inbound = Inbound(
+            channel="test",
+            external_id="client-1",
+            kind=InboundKind.TEXT,
+            text=f"message {n}",
+            update_id=10_000 + n,
+        )
         return conversation.handle(inbound)
 
     with ThreadPoolExecutor(max_workers=4) as pool:

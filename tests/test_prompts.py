@@ -70,7 +70,11 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
             for goals in goals_variants:
                 for expects in ("text", "choice", "scale"):
                     rendered = renderer.render(
-                        template, words=words, facts=facts, subject=subject, goals=goals,
+                        template,
+                        words=words,
+                        facts=facts,
+                        subject=subject,
+                        goals=goals,
                         expects=expects,
                     )
                     yield where, rendered

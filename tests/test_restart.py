@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from sqlmodel import Session, col, select as sql_select
+from sqlmodel import Session, col
+from sqlmodel import select as sql_select
 
 from storage import Database
 from storage.models import Goal, TranscriptEvent
@@ -26,8 +27,11 @@ class ChatProcess:
         env = {**os.environ, "ALONGSIDE_DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "chat", "--as", "restart-test"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=cwd, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
         )
         self.output = ""
 
@@ -86,7 +90,8 @@ def test_a_killed_process_loses_nothing(tmp_path: Path) -> None:
     with Session(db.engine) as session:
         goals = session.exec(sql_select(Goal.words).where(Goal.status == "active")).all()
         said = session.exec(
-            sql_select(TranscriptEvent.text).where(TranscriptEvent.direction == "in")
+            sql_select(TranscriptEvent.text)
+            .where(TranscriptEvent.direction == "in")
             .order_by(col(TranscriptEvent.id))
         ).all()
     db.dispose()

@@ -30,9 +30,15 @@ def test_a_turn_commits_everything_together(db: Database) -> None:
         turn.set_goal("change", "less on weeknights", "less")
         turn.record_score("importance", 7)
         turn.log_inbound(kind="text", text="hi", choice=None, flow="agenda", state="topic")
-        turn.queue_reply(text="Hello", choices=[{"data": "1:yes", "label": "Yes"}],
-                         template="agenda/topic", mi_code="OQ", flow="agenda", state="topic",
-                         record=True)
+        turn.queue_reply(
+            text="Hello",
+            choices=[{"data": "1:yes", "label": "Yes"}],
+            template="agenda/topic",
+            mi_code="OQ",
+            flow="agenda",
+            state="topic",
+            record=True,
+        )
         client_id = turn.client.id
     with db.turn("test", "42") as turn:
         assert turn.client.id == client_id
@@ -47,8 +53,15 @@ def test_a_turn_commits_everything_together(db: Database) -> None:
 def test_a_failed_turn_writes_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError), db.turn("test", "7") as turn:
         turn.save_dialog("agenda", "topic", {})
-        turn.queue_reply(text="lost", choices=[], template="t", mi_code="ST", flow="agenda",
-                         state="topic", record=True)
+        turn.queue_reply(
+            text="lost",
+            choices=[],
+            template="t",
+            mi_code="ST",
+            flow="agenda",
+            state="topic",
+            record=True,
+        )
         raise RuntimeError("crash before commit")
     assert db.count_clients() == 0
     assert db.pending_outbox() == []
@@ -93,8 +106,15 @@ def test_outbox_delivery_and_an_unreachable_client(db: Database) -> None:
     for who in ("a", "b"):
         with db.turn("telegram", who) as turn:
             for n in range(2):
-                turn.queue_reply(text=f"{who}{n}", choices=[], template="t", mi_code="ST",
-                                 flow="f", state="s", record=False)
+                turn.queue_reply(
+                    text=f"{who}{n}",
+                    choices=[],
+                    template="t",
+                    mi_code="ST",
+                    flow="f",
+                    state="s",
+                    record=False,
+                )
     first, *_ = db.pending_outbox()
     db.mark_sent(first.id)
     assert [i.text for i in db.pending_outbox()] == ["a1", "b0", "b1"]
