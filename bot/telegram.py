@@ -16,7 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -197,16 +197,13 @@ def keyboard(item: OutboxItem) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int | None) -> int:
-    """Send what the outbox holds (for one client, or a bounded batch for anyone), in order.
-    Returns how many were sent."""
+async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int) -> int:
+    """Send the client's undelivered replies, in order; returns how many were sent. Call it
+    holding the client's lock, so no reply goes out twice."""
     db = services.db
     sent = 0
     items = await asyncio.to_thread(db.pending_outbox, client_id=client_id)
-    blocked: set[int] = set()
     for item in items:
-        if item.client_id in blocked:
-            continue
         try:
             await bot.send_message(
                 chat_id=int(item.external_id),
@@ -216,15 +213,9 @@ async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int 
             )
         except Forbidden:
             log.info("client %s blocked the bot: marked unreachable", item.client_id)
-            blocked.add(item.client_id)
             await asyncio.to_thread(db.mark_unreachable, item.client_id)
-            continue
-        except BadRequest as error:
-            log.warning("reply %s refused by Telegram: %s", item.id, type(error).__name__)
-            await asyncio.to_thread(db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
-            blocked.add(item.client_id)  # keep this client's replies in order
-            continue
-        except TelegramError as error:
+            break
+        except TelegramError as error:  # refused or not reached: try again later, in order
             log.warning("reply %s not delivered yet: %s", item.id, type(error).__name__)
             await asyncio.to_thread(db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
             break

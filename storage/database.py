@@ -128,8 +128,11 @@ class Database:
             return client
         raise RuntimeError("could not allocate a client code")
 
-    def pending_outbox(self, *, client_id: int | None = None, limit: int = 100) -> list[OutboxItem]:
-        """Replies not yet delivered, oldest first: for one client, or for anyone (bounded)."""
+    def pending_outbox(
+        self, *, client_id: int | None = None, channel: str | None = None, limit: int = 100
+    ) -> list[OutboxItem]:
+        """Replies not yet delivered, oldest first: for one client, or for anyone on a channel
+        (bounded)."""
         query: Any = (
             select(OutboxMessage, Client.channel, Client.external_id)
             .join(Client, Client.id == OutboxMessage.client_id)  # type: ignore[arg-type]
@@ -139,6 +142,8 @@ class Database:
         )
         if client_id is not None:
             query = query.where(OutboxMessage.client_id == client_id)
+        if channel is not None:
+            query = query.where(Client.channel == channel)
         with Session(self.engine) as session:
             rows = session.execute(query).all()
         return [
