@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import logging
 
-QUIET_LOGGERS = ("httpx", "httpcore", "transitions", "aiohttp.access", "alembic.runtime")
+# At DEBUG these would log request URLs (with the token), updates and message texts.
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.ext.Updater",
+    "transitions",
+    "aiohttp.access",
+    "alembic.runtime",
+)
 
 
 class RedactSecrets(logging.Filter):

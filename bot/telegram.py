@@ -227,10 +227,8 @@ async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int)
 async def retry_pending(bot: ExtBot[None], services: Services) -> None:
     """Deliver what earlier turns left in the outbox, each Telegram client under their turn
     lock, so a reply that a turn is sending right now is not sent a second time from here."""
-    items = await asyncio.to_thread(services.db.pending_outbox)
-    for client_id, external_id in dict.fromkeys(
-        (item.client_id, item.external_id) for item in items if item.channel == CHANNEL
-    ):
+    items = await asyncio.to_thread(services.db.pending_outbox, channel=CHANNEL)
+    for client_id, external_id in dict.fromkeys((i.client_id, i.external_id) for i in items):
         async with services.conversation.locks.hold((CHANNEL, external_id)):
             await deliver_pending(bot, services, client_id)
 

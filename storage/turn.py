@@ -154,18 +154,7 @@ class Turn:
     def log_inbound(
         self, *, kind: str, text: str | None, choice: str | None, flow: str, state: str
     ) -> None:
-        self._session.add(
-            TranscriptEvent(
-                client_id=self._id,
-                direction="in",
-                kind=kind,
-                text=text,
-                choice=choice,
-                flow=flow,
-                state=state,
-                created_at=self.now,
-            )
-        )
+        self._record(direction="in", kind=kind, text=text, choice=choice, flow=flow, state=state)
 
     def queue_reply(
         self,
@@ -183,19 +172,18 @@ class Turn:
             OutboxMessage(client_id=self._id, text=text, choices=choices, created_at=self.now)
         )
         if record:
-            self._session.add(
-                TranscriptEvent(
-                    client_id=self._id,
-                    direction="out",
-                    kind="reply",
-                    text=text,
-                    template=template,
-                    mi_code=mi_code,
-                    flow=flow,
-                    state=state,
-                    created_at=self.now,
-                )
+            self._record(
+                direction="out",
+                kind="reply",
+                text=text,
+                template=template,
+                mi_code=mi_code,
+                flow=flow,
+                state=state,
             )
+
+    def _record(self, **fields: Any) -> None:
+        self._session.add(TranscriptEvent(client_id=self._id, created_at=self.now, **fields))
 
     @property
     def _id(self) -> int:

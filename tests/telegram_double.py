@@ -6,6 +6,8 @@ Push updates in (`push_text`, `push_callback`, ...), then await what the client 
 PTB 22 posts its parameters as a form, each value JSON-encoded except plain strings; the double
 also takes a JSON body. It implements only the methods the adapter uses."""
 
+# ruff: noqa: ASYNC109 (the waits take a plain `timeout`, which reads best in a test)
+
 from __future__ import annotations
 
 import asyncio
@@ -41,7 +43,10 @@ class Sent:
         return [(button["text"], button["callback_data"]) for row in rows for button in row]
 
     def data_for(self, label: str) -> str:
-        return next(data for text, data in self.buttons if text == label)
+        for text, data in self.buttons:
+            if text == label:
+                return data
+        raise AssertionError(f"no button {label!r} on {self.text[:40]!r}: {self.buttons}")
 
     def as_json(self) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -75,7 +80,7 @@ class TelegramDouble:
         self.calls: list[str] = []  # every method called, in order
         self.blocked: set[int] = set()  # chats whose sendMessage gets 403
         self.failing: dict[int, int] = defaultdict(int)  # chat -> sendMessages to fail with 500
-        self.delivered: dict[int, dict[str, Any]] = {}  # every update pushed, by id
+        self.pushed: dict[int, dict[str, Any]] = {}  # every update, by id
         self._pending: list[dict[str, Any]] = []  # not yet confirmed by an offset
         self._redelivered: list[dict[str, Any]] = []  # served once more, whatever the offset
         self._update_ids = itertools.count(1)
@@ -157,7 +162,7 @@ class TelegramDouble:
 
     def redeliver(self, update_id: int) -> None:
         """Serve an update again, same id, as Telegram does when it missed the confirmation."""
-        self._redelivered.append(self.delivered[update_id])
+        self._redelivered.append(self.pushed[update_id])
         self.notify()
 
     def _push_message(self, chat_id: int, content: dict[str, Any], language: str = "en") -> int:
@@ -172,7 +177,7 @@ class TelegramDouble:
 
     def _push(self, content: dict[str, Any]) -> int:
         update = {"update_id": next(self._update_ids), **content}
-        self.delivered[update["update_id"]] = update
+        self.pushed[update["update_id"]] = update
         self._pending.append(update)
         self.notify()
         return int(update["update_id"])
@@ -185,6 +190,7 @@ class TelegramDouble:
         return self.chats[chat_id].messages
 
     async def wait_until(self, done: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Return once `done()` holds, re-checking whenever the bot calls the API."""
         deadline = time.monotonic() + timeout
         while not done():
             if not await self._changed_within(deadline - time.monotonic()):
