@@ -45,8 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from bot.app import build_services
+    from dialogs import FlowError
 
-    services = build_services(settings)
+    try:
+        services = build_services(settings)
+    except FlowError as error:
+        print(f"alongside: a flow failed its checks: {error}", file=sys.stderr)
+        return 1
     if args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram import run_polling
 

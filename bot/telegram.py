@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
@@ -91,11 +92,12 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .build()
     )
     application.bot_data.services = services
-    only_messages = filters.UpdateType.MESSAGE
-    application.add_handler(MessageHandler(only_messages & filters.COMMAND, on_command))
-    application.add_handler(MessageHandler(only_messages & filters.TEXT, on_text))
+    # Private chats only: these conversations are not for groups, where others would read them.
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.COMMAND, on_command))
+    application.add_handler(MessageHandler(private & filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_button))
-    application.add_handler(MessageHandler(only_messages, on_media))
+    application.add_handler(MessageHandler(private, on_media))
     application.add_error_handler(on_error)
     return application
 
@@ -161,8 +163,8 @@ async def _turn(
     text: str = "",
     choice: str | None = None,
 ) -> TurnOutcome | None:
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None:
+    chat, user, message = update.effective_chat, update.effective_user, update.message
+    if chat is None or chat.type != chat.PRIVATE:
         return None
     inbound = Inbound(
         channel=CHANNEL,
@@ -172,6 +174,7 @@ async def _turn(
         choice=choice,
         update_id=update.update_id,
         locale=user.language_code if user else None,
+        at=message.date if message is not None else datetime.now(UTC),  # when they wrote it
     )
 
     async def deliver(outcome: TurnOutcome) -> None:

@@ -285,4 +285,6 @@ class _TurnRun:
             kind, text = inbound.text or "media", None
         elif self.model.choice is not None:
             choice = self.model.choice
-        self.turn.log_inbound(kind=kind, text=text, choice=choice, flow=flow, state=state)
+        self.turn.log_inbound(
+            kind=kind, text=text, choice=choice, flow=flow, state=state, at=inbound.at
+        )

@@ -152,9 +152,20 @@ class Turn:
     # -- transcript and outbox -----------------------------------------------------------------
 
     def log_inbound(
-        self, *, kind: str, text: str | None, choice: str | None, flow: str, state: str
+        self,
+        *,
+        kind: str,
+        text: str | None,
+        choice: str | None,
+        flow: str,
+        state: str,
+        at: datetime | None = None,
     ) -> None:
-        self._record(direction="in", kind=kind, text=text, choice=choice, flow=flow, state=state)
+        """Record what the client sent; `at` is when they sent it, if the channel says."""
+        self._record(
+            direction="in", kind=kind, text=text, choice=choice, flow=flow, state=state,
+            created_at=at or self.now,
+        )
 
     def queue_reply(
         self,
@@ -183,7 +194,8 @@ class Turn:
             )
 
     def _record(self, **fields: Any) -> None:
-        self._session.add(TranscriptEvent(client_id=self._id, created_at=self.now, **fields))
+        fields.setdefault("created_at", self.now)
+        self._session.add(TranscriptEvent(client_id=self._id, **fields))
 
     @property
     def _id(self) -> int:

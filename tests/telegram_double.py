@@ -113,8 +113,10 @@ class TelegramDouble:
 
     # -- pushing updates -----------------------------------------------------------------------
 
-    def push_text(self, chat_id: int, text: str, language_code: str = "en") -> int:
-        return self._push_message(chat_id, {"text": text}, language_code)
+    def push_text(
+        self, chat_id: int, text: str, language_code: str = "en", chat_type: str = "private"
+    ) -> int:
+        return self._push_message(chat_id, {"text": text}, language_code, chat_type)
 
     def push_command(self, chat_id: int, command: str, language_code: str = "en") -> int:
         name_length = len(command.split(maxsplit=1)[0])
@@ -165,11 +167,19 @@ class TelegramDouble:
         self._redelivered.append(self.pushed[update_id])
         self.notify()
 
-    def _push_message(self, chat_id: int, content: dict[str, Any], language: str = "en") -> int:
+    def _push_message(
+        self,
+        chat_id: int,
+        content: dict[str, Any],
+        language: str = "en",
+        chat_type: str = "private",
+    ) -> int:
+        chat = {"id": chat_id, "type": chat_type}
+        chat.update({"first_name": "Client"} if chat_type == "private" else {"title": "A group"})
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Client"},
+            "chat": chat,
             "from": _user(chat_id, language),
             **content,
         }

@@ -248,6 +248,55 @@ async def test_typing_where_a_button_is_expected_gets_a_hint_with_the_buttons(
     assert labels(replies[0]) == CONSENT_BUTTONS
 
 
+async def test_rulers_are_buttons_0_to_10_in_two_rows_and_a_typed_number_works_too(
+    alex: Person,
+) -> None:
+    await alex.consents()
+    await alex.says("/menu")
+    await alex.taps("Thinking about change")
+    await alex.taps("Less of it")
+    replies = await alex.says("weekends only")
+
+    ruler = replies[-1]
+    assert "how important is this change to you right now?" in ruler.text
+    rows = (ruler.reply_markup or {})["inline_keyboard"]
+    assert [[b["text"] for b in row] for row in rows] == [
+        ["0", "1", "2", "3", "4", "5"],
+        ["6", "7", "8", "9", "10"],
+    ]
+    replies = await alex.taps("4")
+    assert "What makes it a 4 and not a lower number?" in replies[-1].text
+    await alex.says("my health")
+    await alex.says("a good week")
+    replies = await alex.says("I'd say 6/10")
+    assert "What makes it a 6 and not a lower number?" in replies[-1].text
+
+
+async def test_commands_mid_flow_answer_and_ask_the_same_question_again(alex: Person) -> None:
+    await alex.consents()
+    replies = await alex.says("/help")
+    assert "/menu: choose what to talk about" in replies[0].text
+    assert replies[-1].text == FIRST_QUESTION
+    replies = await alex.says("/goals@alongside_bot")
+    assert "You haven't set a goal with me yet" in replies[0].text
+    assert replies[-1].text == FIRST_QUESTION
+    replies = await alex.says("/teleport now")
+    assert "I don't know that command." in replies[0].text
+    replies = await alex.says("/menu")
+    assert labels(replies[-1])[0] == "Carry on where we left off"
+
+
+async def test_group_chats_are_not_answered_and_nothing_is_stored(
+    services: Services, bot: RunningBot, double: TelegramDouble
+) -> None:
+    group = -100123
+    update_id = double.push_text(group, "hello bot", chat_type="group")
+    await bot.handles(update_id)
+    assert double.chats[group].messages == []
+    with Session(services.db.engine) as session:
+        assert session.exec(select(func.count()).select_from(Client)).one() == 0
+
+
 @pytest.mark.parametrize("media", ["sticker", "photo", "voice"])
 async def test_media_gets_a_kind_reply_and_the_conversation_goes_on(
     alex: Person, media: str
