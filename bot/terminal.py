@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from typing import TextIO
 
 from dialogs import Conversation, Inbound, InboundKind
@@ -10,6 +12,7 @@ from storage import OutboxItem
 
 CHANNEL = "terminal"
 PROMPT = "you> "
+MAX_WIDTH = 100
 
 
 def parse_line(line: str, client: str) -> Inbound | None:
@@ -23,8 +26,15 @@ def parse_line(line: str, client: str) -> Inbound | None:
     return Inbound(channel=CHANNEL, external_id=client, kind=InboundKind.TEXT, text=text)
 
 
-def format_item(item: OutboxItem) -> str:
-    lines = [html_to_plain(item.text)]
+def format_item(item: OutboxItem, width: int | None = None) -> str:
+    """A reply as plain text, wrapped at word boundaries to `width` if given, with its choices
+    numbered."""
+    lines = [
+        textwrap.fill(line, width, subsequent_indent="  " if line.startswith("•") else "")
+        if width
+        else line
+        for line in html_to_plain(item.text).splitlines()
+    ]
     labels = [label for _, label in item.choices]
     if labels and all(label.isdigit() for label in labels):
         lines.append(f"  (type a number from {labels[0]} to {labels[-1]})")
@@ -45,8 +55,12 @@ class TerminalChat:
 
     def deliver(self, client_id: int) -> None:
         db = self.conversation.db
+        # Wrapped for a person at a terminal; piped output stays one line a paragraph.
+        width = (
+            min(MAX_WIDTH, shutil.get_terminal_size().columns - 1) if self.out.isatty() else None
+        )
         for item in db.pending_outbox(client_id=client_id):
-            self.out.write("\n" + format_item(item) + "\n")
+            self.out.write("\n" + format_item(item, width) + "\n")
             db.mark_sent(item.id)
         self.out.flush()
 
