@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,8 +81,10 @@ class Turn:
         d = self._dialog
         if d is None:
             return None
+        # A deep copy: the engine mutates nested values, and an in-place change to the loaded
+        # JSON would compare equal to the new one and never be written.
         return DialogSnapshot(
-            flow=d.flow, state=d.state, context=dict(d.context), version=d.version
+            flow=d.flow, state=d.state, context=copy.deepcopy(d.context), version=d.version
         )
 
     # -- idempotency ---------------------------------------------------------------------------
@@ -115,7 +118,7 @@ class Turn:
             self._dialog = DialogState(client_id=self._id, flow=flow, state=state, context=context)
         else:
             self._dialog.flow, self._dialog.state = flow, state
-            self._dialog.context = dict(context)  # a new object, so the JSON column is rewritten
+            self._dialog.context = copy.deepcopy(context)
             self._dialog.version += 1
         self._dialog.updated_at = self.now
         self._session.add(self._dialog)

@@ -50,6 +50,19 @@ def test_a_turn_commits_everything_together(db: Database) -> None:
     assert (item.text, item.choices, item.external_id) == ("Hello", (("1:yes", "Yes"),), "42")
 
 
+def test_nested_context_changes_are_saved(db: Database) -> None:
+    with db.turn("test", "1") as turn:
+        turn.save_dialog("agenda", "topic", {"words": {"topic": "sleep"}})
+    with db.turn("test", "1") as turn:
+        assert turn.dialog is not None
+        context = turn.dialog.context
+        context["words"]["subject"] = "drinking"  # changed in place, one level down
+        turn.save_dialog("agenda", "hopes", context)
+    with db.turn("test", "1") as turn:
+        assert turn.dialog is not None
+        assert turn.dialog.context == {"words": {"topic": "sleep", "subject": "drinking"}}
+
+
 def test_a_failed_turn_writes_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError), db.turn("test", "7") as turn:
         turn.save_dialog("agenda", "topic", {})
