@@ -81,9 +81,6 @@ class Flow:
     def state(self, name: str) -> StateSpec:
         return self.spec.states[name]
 
-    def triggers(self, state: str) -> set[str]:
-        return {t.trigger for t in self.spec.transitions if state in t.sources}
-
     def offered(self, state: str, model: DialogModel) -> list[str]:
         """The choice keys to offer in `state` for this client now."""
         spec = self.state(state)

@@ -74,10 +74,6 @@ def _has_paused(model: DialogModel, _: None) -> bool:
     return model.paused is not None
 
 
-def _knows(model: DialogModel, key: str) -> bool:
-    return key in model.words
-
-
 ACTIONS: dict[str, Named] = {
     "remember": Named(_remember, takes_arg=True),
     "remember_choice": Named(_remember_choice, takes_arg=True),
@@ -93,5 +89,4 @@ ACTIONS: dict[str, Named] = {
 GUARDS: dict[str, Named] = {
     "fact_is": Named(_fact_is, takes_arg=True),
     "has_paused": Named(_has_paused, takes_arg=False),
-    "knows": Named(_knows, takes_arg=True),
 }
