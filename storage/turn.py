@@ -166,7 +166,12 @@ class Turn:
     ) -> None:
         """Record what the client sent; `at` is when they sent it, if the channel says."""
         self._record(
-            direction="in", kind=kind, text=text, choice=choice, flow=flow, state=state,
+            direction="in",
+            kind=kind,
+            text=text,
+            choice=choice,
+            flow=flow,
+            state=state,
             created_at=at or self.now,
         )
 
