@@ -55,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram import run_polling
 
-        run_polling(services)
-        return 0
+        return 0 if run_polling(services) else 1
     if args.command == "run":
         log.info("TELEGRAM_BOT_TOKEN is not set: opening the conversation in this terminal")
     return _chat(services, args.client if args.command == "chat" else None)

@@ -1,5 +1,6 @@
 """Logging that keeps secrets and message text out: no library logs request URLs (they hold
-the bot token), and a filter redacts any known secret that slips into a record anyway."""
+the bot token) or update contents, and the formatter redacts any known secret that still
+reaches a line, in the message or in a traceback."""
 
 from __future__ import annotations
 
@@ -17,27 +18,26 @@ QUIET_LOGGERS = (
     "aiohttp.access",
     "alembic.runtime",
 )
+REDACTED = "[redacted]"
 
 
-class RedactSecrets(logging.Filter):
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
+class RedactingFormatter(logging.Formatter):
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
         self._secrets = [s for s in secrets if s]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            if any(s in message for s in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, "[redacted]")
-                record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        for secret in self._secrets:
+            line = line.replace(secret, REDACTED)
+        return line
 
 
 def configure_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

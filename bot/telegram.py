@@ -17,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -102,13 +102,19 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     return application
 
 
-def run_polling(services: Services) -> None:
+def run_polling(services: Services) -> bool:
+    """Poll until stopped; False if Telegram refused the token."""
     application = build_application(services)
     log.info("starting Telegram long polling")
-    application.run_polling(
-        allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-        timeout=services.settings.poll_timeout,
-    )
+    try:
+        application.run_polling(
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            timeout=services.settings.poll_timeout,
+        )
+    except InvalidToken:
+        log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return False
+    return True
 
 
 # -- handlers ----------------------------------------------------------------------------------

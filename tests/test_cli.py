@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.logs import RedactingFormatter
 from bot.settings import Settings
 from bot.terminal import format_item, parse_line
 from dialogs import InboundKind
@@ -81,3 +83,16 @@ def test_terminal_lines_and_replies() -> None:
         2, 1, "terminal", "me", "How much?", tuple((f"2:{n}", str(n)) for n in range(11))
     )
     assert format_item(scale).endswith("(type a number from 0 to 10)")
+
+
+def test_log_lines_never_show_a_secret_even_in_a_traceback() -> None:
+    formatter = RedactingFormatter("%(message)s", ["123:secret"])
+    try:
+        raise ValueError("the token `123:secret` was rejected")
+    except ValueError:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "bad token %s", ("123:secret",), sys.exc_info()
+        )
+    line = formatter.format(record)
+    assert "123:secret" not in line
+    assert "bad token [redacted]" in line and "ValueError: the token `[redacted]`" in line

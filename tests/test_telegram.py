@@ -4,7 +4,10 @@ the client sees."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -476,3 +479,28 @@ async def test_logs_hold_neither_the_token_nor_what_the_client_wrote(
     assert not [line for line in logged if any(w in line for w in words)]
     assert TOKEN not in app_logging.text
     assert not any(w in app_logging.text for w in words)
+
+
+async def test_a_refused_token_stops_the_bot_with_a_clear_message(
+    double: TelegramDouble, tmp_path: Path
+) -> None:
+    wrong = "999:not-the-token"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=Path(__file__).parents[1],
+        env={
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": wrong,
+            "TELEGRAM_API_BASE_URL": double.base_url,
+            "ALONGSIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'alongside.db'}",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert "Telegram refused TELEGRAM_BOT_TOKEN" in output.decode()
+    assert wrong not in output.decode()
