@@ -6,11 +6,15 @@ import argparse
 import getpass
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 log = logging.getLogger("alongside")
 
@@ -61,11 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     return _chat(services, args.client if args.command == "chat" else None)
 
 
-def _chat(services: object, client: str | None) -> int:
-    from bot.app import Services
+def _chat(services: Services, client: str | None) -> int:
     from bot.terminal import TerminalChat
 
-    assert isinstance(services, Services)
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     chat = TerminalChat(services.conversation, client or getpass.getuser(), sys.stdout)
     try:

@@ -17,7 +17,7 @@ from dialogs.model import (
     ReviewConsentAnswered,
     ScoreRecorded,
 )
-from prompts import Renderer
+from prompts import Rendered, Renderer
 from storage import Database, Turn
 
 CONSENT_VERSION = 1  # raise when the consent text changes materially
@@ -227,7 +227,7 @@ class _TurnRun:
         reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices)
         self.replies.append((reply, self.model.flow, self.model.state))
 
-    def render(self, template: str, **extra: Any) -> Any:
+    def render(self, template: str, **extra: Any) -> Rendered:
         m = self.model
         expects = self.flows[m.flow].state(m.state).expects
         return self.conv.renderer.render(

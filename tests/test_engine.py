@@ -89,7 +89,8 @@ def test_a_redelivered_update_changes_nothing(conversation: Conversation) -> Non
     assert first.replies and not first.duplicate
     assert second == TurnOutcome(client_id=first.client_id, duplicate=True)
     assert (len(transcript(conversation.db)), count_outbox(conversation.db)) == (events, outbox)
-    assert client  # the same client throughout
+    assert client.last_outcome is not None
+    assert first.client_id == client.last_outcome.client_id  # the consented client, not a new one
 
 
 def count_outbox(db: Database) -> int:
