@@ -139,3 +139,19 @@ class ProcessedUpdate(SQLModel, table=True):
     update_id: int = Field(primary_key=True, sa_type=BigInteger)
     client_id: int = Field(foreign_key="client.id", index=True)
     processed_at: datetime = _when()
+
+
+class SafetyEvent(SQLModel, table=True):
+    """A safety screen hit, kept for counselor review. `signal` names the rule that matched;
+    the message itself is only in the transcript, and only if the client consented."""
+
+    __tablename__ = "safety_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    category: str = Field(max_length=32)  # suicide | overdose | medical | violence | past
+    signal: str = Field(max_length=64)
+    flow: str = Field(max_length=64)  # where the client was when it happened
+    state: str = Field(max_length=64)
+    transcript_event_id: int | None = Field(default=None, foreign_key="transcript_event.id")
+    created_at: datetime = _when()
