@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from dialogs.events import Choice, Inbound, InboundKind, Reply, TurnOutcome
+from dialogs.events import Attachment, Choice, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
@@ -222,9 +222,16 @@ class _TurnRun:
             self.say(hint)
         self.say(state.say, choices=choices)
 
-    def say(self, template: str, *, choices: tuple[Choice, ...] = (), **extra: Any) -> None:
+    def say(
+        self,
+        template: str,
+        *,
+        choices: tuple[Choice, ...] = (),
+        attachment: Attachment | None = None,
+        **extra: Any,
+    ) -> None:
         rendered = self.render(template, **extra)
-        reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices)
+        reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices, attachment)
         self.replies.append((reply, self.model.flow, self.model.state))
 
     def render(self, template: str, **extra: Any) -> Rendered:
@@ -267,6 +274,15 @@ class _TurnRun:
                 flow=flow,
                 state=state,
                 record=record,
+                attachment=(
+                    None
+                    if reply.attachment is None
+                    else (
+                        reply.attachment.kind.value,
+                        reply.attachment.filename,
+                        reply.attachment.content,
+                    )
+                ),
             )
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 

@@ -185,10 +185,21 @@ class Turn:
         flow: str,
         state: str,
         record: bool,
+        attachment: tuple[str, str, bytes] | None = None,
     ) -> None:
-        """Queue a reply for delivery; `record` also writes it to the transcript."""
+        """Queue a reply for delivery; `record` also writes it to the transcript. An
+        `attachment` is (kind, file name, content); only its name goes into the transcript."""
+        kind, name, content = attachment or (None, None, None)
         self._session.add(
-            OutboxMessage(client_id=self._id, text=text, choices=choices, created_at=self.now)
+            OutboxMessage(
+                client_id=self._id,
+                text=text,
+                choices=choices,
+                attachment_kind=kind,
+                attachment_name=name,
+                attachment=content,
+                created_at=self.now,
+            )
         )
         if record:
             self._record(

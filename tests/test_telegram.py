@@ -27,6 +27,7 @@ from bot.settings import Settings
 from bot.telegram import build_application
 from dialogs import Inbound, InboundKind
 from storage.models import Client, OutboxMessage, TranscriptEvent
+from tests import test_attachments as attachments
 from tests.telegram_double import Chat, Sent, TelegramDouble
 
 TOKEN = "123456:never-in-a-log-line"
@@ -504,3 +505,21 @@ async def test_a_refused_token_stops_the_bot_with_a_clear_message(
     assert process.returncode == 1
     assert "Telegram refused TELEGRAM_BOT_TOKEN" in output.decode()
     assert wrong not in output.decode()
+
+
+async def test_telegram_gets_a_photo_and_a_document_with_their_captions(
+    services: Services, double: TelegramDouble
+) -> None:
+    attachments.queue_files(services.db, "telegram", str(ALEX))
+    async with running(services, double) as under_test:
+        alex = Person(under_test, ALEX)
+        await alex.says("/help")
+
+    picture, data = alex.chat.messages[:2]
+    assert alex.chat.calls[:2] == ["sendPhoto", "sendDocument"]
+    assert (picture.text, picture.file) == (
+        "Here is your picture.",
+        ("photo", "progress.png", attachments.PNG),
+    )
+    assert data.file == ("document", "my-data.json", attachments.DATA)
+    assert set(attachments.stored_attachments(services.db)) == {None}  # none kept once sent
