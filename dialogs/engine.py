@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dialogs import checkins
 from dialogs.events import Attachment, Choice, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
@@ -17,6 +18,7 @@ from dialogs.model import (
     ReviewConsentAnswered,
     ScoreRecorded,
 )
+from dialogs.rhythm import Clock, system_clock
 from prompts import Rendered, Renderer
 from storage import Database, Turn
 
@@ -29,13 +31,16 @@ MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 class Conversation:
     """The engine. Holds nothing per client between turns but an idle-evicted lock."""
 
-    def __init__(self, db: Database, flows: FlowSet, renderer: Renderer) -> None:
+    def __init__(
+        self, db: Database, flows: FlowSet, renderer: Renderer, clock: Clock = system_clock
+    ) -> None:
         missing = [name for name in REQUIRED_FLOWS if name not in flows]
         if missing:
             raise ValueError(f"the engine needs the flows {missing}")
         self.db = db
         self.flows = flows
         self.renderer = renderer
+        self.clock = clock  # "now" for timestamps and scheduling; tests and the terminal move it
         self.locks = ClientLocks()
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
 
@@ -51,13 +56,19 @@ class Conversation:
     def handle(self, inbound: Inbound) -> TurnOutcome:
         """Run one turn in one transaction; its replies are in the outbox when this returns."""
         locale = self.renderer.locale_for(inbound.locale)
-        with self.db.turn(inbound.channel, inbound.external_id, locale=locale) as turn:
+        with self.db.turn(
+            inbound.channel, inbound.external_id, locale=locale, now=self.clock()
+        ) as turn:
             client_id = turn.client.id
             if inbound.update_id is not None:
                 if turn.already_processed(inbound.channel, inbound.update_id):
                     return TurnOutcome(client_id=client_id, duplicate=True)
                 turn.mark_processed(inbound.channel, inbound.update_id)
             return _TurnRun(self, turn, inbound, turn.client.locale).run()
+
+    def send_due(self, *, limit: int = 100) -> list[checkins.Delivery]:
+        """Queue the check-ins and timed messages that have fallen due (the scheduler's turn)."""
+        return checkins.send_due(self, limit=limit)
 
     def labels(self, locale: str) -> dict[str, str]:
         return self._labels.get(locale) or self._labels["en"]
@@ -81,6 +92,7 @@ class _TurnRun:
             self.model = DialogModel(snapshot.flow, snapshot.state, dict(snapshot.context))
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
+        self.urge_started = False
 
     # -- the turn ------------------------------------------------------------------------------
 
@@ -101,7 +113,11 @@ class _TurnRun:
 
     def dispatch(self) -> None:
         kind = self.inbound.kind
-        if kind is InboundKind.COMMAND:
+        if kind is InboundKind.TIMER:
+            checkins.timer(self, self.inbound.text)
+        elif checkins.redirect(self):
+            pass
+        elif kind is InboundKind.COMMAND:
             self.command(self.inbound.text)
         elif kind is InboundKind.MEDIA:
             self.ask(hint="system/media")
@@ -112,7 +128,9 @@ class _TurnRun:
 
     def command(self, name: str) -> None:
         consented = self.turn.client.consented
-        if name == "start":
+        if checkins.command(self, name):
+            pass
+        elif name == "start":
             if consented:
                 self.say("system/welcome_back")
             else:
@@ -244,7 +262,7 @@ class _TurnRun:
             facts=m.facts,
             subject=m.words.get("subject"),
             expects=expects,
-            **extra,
+            **{**checkins.template_values(self), **extra},
         )
 
     # -- writing it down -----------------------------------------------------------------------
@@ -261,9 +279,12 @@ class _TurnRun:
                 turn.set_consent(answer, version=CONSENT_VERSION)
             elif isinstance(effect, ReviewConsentAnswered):
                 turn.set_review_consent(effect.allowed)
+            else:
+                checkins.apply(self, effect)
+        checkins.after_turn(self)
         # Before consent, nothing of what the client says is kept (CLINICAL.md, step 1).
         record = turn.client.consented
-        if record and not self.fresh:
+        if record and not self.fresh and self.inbound.kind is not InboundKind.TIMER:
             self.log_inbound()
         for reply, flow, state in self.replies:
             turn.queue_reply(

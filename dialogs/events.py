@@ -12,6 +12,7 @@ class InboundKind(StrEnum):
     CHOICE = "choice"  # a button press; `choice` holds its callback data
     COMMAND = "command"  # `text` holds the command name, without the slash
     MEDIA = "media"  # `text` holds what it was: sticker, photo, voice, ...
+    TIMER = "timer"  # a scheduled turn (check-in, urge step); `text` holds the flow trigger
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class StateSpec(_Strict):
     expects: Literal["text", "choice", "scale"] | None = None
     choices: tuple[ChoiceSpec, ...] = ()
     handoff: str | None = None  # entering this state moves the client to this flow
+    timed: tuple[str, ...] = ()  # triggers a timed message may fire here (dialogs/checkins.py)
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -244,10 +245,10 @@ def _check(
 
 def _triggers_for(state: StateSpec) -> set[str]:
     if state.expects == "text":
-        return {TEXT_TRIGGER}
+        return {TEXT_TRIGGER, *state.timed}
     if state.expects == "scale":
-        return {SCORE_TRIGGER}
-    return {c.key for c in state.choices}
+        return {SCORE_TRIGGER, *state.timed}
+    return {c.key for c in state.choices} | set(state.timed)
 
 
 def _bind(call: Call, registry: dict[str, Named]) -> tuple[Callable[[DialogModel], Any], str]:

@@ -29,7 +29,23 @@ class ReviewConsentAnswered:
     allowed: bool
 
 
-Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered
+@dataclass(frozen=True)
+class RhythmSet:
+    """Check-ins chosen: cadence (or "none"), time of day, and the client's clock right now."""
+
+    cadence: str
+    time_of_day: str | None = None
+    local_minute_now: int | None = None
+
+
+@dataclass(frozen=True)
+class DiaryLogged:
+    kind: str  # use | activity
+    value: str
+    words: str | None = None
+
+
+Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered | RhythmSet | DiaryLogged
 
 
 @dataclass

@@ -9,10 +9,15 @@ from typing import Any
 from dialogs.model import (
     ConsentAnswered,
     DialogModel,
+    DiaryLogged,
     GoalSet,
     ReviewConsentAnswered,
+    RhythmSet,
     ScoreRecorded,
 )
+from dialogs.rhythm import parse_local_time
+
+RULERS_EVERY = 3  # check-ins: the rulers come back every third one
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,38 @@ def _has_paused(model: DialogModel, _: None) -> bool:
     return model.paused is not None
 
 
+def _set_rhythm(model: DialogModel, _: None) -> None:
+    model.effects.append(
+        RhythmSet(
+            cadence=str(model.facts.get("cadence")),
+            time_of_day=model.facts.get("time_of_day"),
+            local_minute_now=parse_local_time(model.text or ""),
+        )
+    )
+
+
+def _no_rhythm(model: DialogModel, _: None) -> None:
+    model.facts["cadence"] = "none"
+    model.effects.append(RhythmSet(cadence="none"))
+
+
+def _log_diary(model: DialogModel, kind: str) -> None:
+    if kind == "activity" and model.choice is None:  # the activity, in their words
+        model.words["diary_activity"] = model.text or ""
+        model.effects.append(DiaryLogged(kind, "done", model.text))
+    else:
+        value = (model.choice or "").removeprefix(f"{kind}_")
+        model.effects.append(DiaryLogged(kind, value))
+
+
+def _is_local_time(model: DialogModel, _: None) -> bool:
+    return parse_local_time(model.text or "") is not None
+
+
+def _rulers_due(model: DialogModel, _: None) -> bool:
+    return int(model.facts.get("checkins", 0)) % RULERS_EVERY == 0
+
+
 ACTIONS: dict[str, Named] = {
     "remember": Named(_remember, takes_arg=True),
     "remember_choice": Named(_remember_choice, takes_arg=True),
@@ -84,9 +121,14 @@ ACTIONS: dict[str, Named] = {
     "allow_review": Named(_allow_review, takes_arg=False),
     "refuse_review": Named(_refuse_review, takes_arg=False),
     "resume_paused": Named(_resume_paused, takes_arg=False),
+    "set_rhythm": Named(_set_rhythm, takes_arg=False),
+    "no_rhythm": Named(_no_rhythm, takes_arg=False),
+    "log_diary": Named(_log_diary, takes_arg=True),
 }
 
 GUARDS: dict[str, Named] = {
     "fact_is": Named(_fact_is, takes_arg=True),
     "has_paused": Named(_has_paused, takes_arg=False),
+    "is_local_time": Named(_is_local_time, takes_arg=False),
+    "rulers_due": Named(_rulers_due, takes_arg=False),
 }

@@ -120,6 +120,10 @@ class Renderer:
         """Command descriptions for Telegram's command menu, from the `labels` template."""
         return self._labels_module(locale, "commands")
 
+    def strings(self, name: str, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+        """Another dict of words from the `labels` template, e.g. `chart` (picture captions)."""
+        return self._labels_module(locale, name)
+
     def _labels_module(self, locale: str, name: str) -> dict[str, str]:
         module = self.env.get_template(self._path(LABELS_TEMPLATE, locale)).make_module()
         return {str(k): str(v) for k, v in getattr(module, name).items()}

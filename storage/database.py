@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -98,7 +99,14 @@ class Database:
         self.engine.dispose()
 
     @contextmanager
-    def turn(self, channel: str, external_id: str, *, locale: str = "en") -> Iterator[Turn]:
+    def turn(
+        self,
+        channel: str,
+        external_id: str,
+        *,
+        locale: str = "en",
+        now: datetime | None = None,
+    ) -> Iterator[Turn]:
         """One client's turn: the client is locked before anything is read, and all of the
         turn's writes commit together when the block ends (or none do, if it raises)."""
         with self.engine.connect() as connection:
@@ -111,7 +119,7 @@ class Database:
                         {"key": lock_key(channel, external_id)},
                     )
                 client = self._client_for(session, channel, external_id, locale)
-                yield Turn(session, client)
+                yield Turn(session, client, now=now)
 
     def _client_for(self, session: Session, channel: str, external_id: str, locale: str) -> Client:
         found = session.exec(

@@ -1,6 +1,6 @@
 """The tables. Every client-owned row carries `client_id`, so erasing a client is simple."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -167,4 +167,49 @@ class SafetyEvent(SQLModel, table=True):
     flow: str = Field(max_length=64)  # where the client was when it happened
     state: str = Field(max_length=64)
     transcript_event_id: int | None = Field(default=None, foreign_key="transcript_event.id")
+    created_at: datetime = _when()
+
+
+class CheckinSchedule(SQLModel, table=True):
+    """The rhythm a client chose for check-ins: one row a client. `next_due_at` is in UTC; the
+    time of day is the client's own, kept with the UTC offset they told us."""
+
+    __tablename__ = "checkin_schedule"
+
+    client_id: int = Field(primary_key=True, foreign_key="client.id")
+    cadence: str = Field(max_length=16)  # daily | few_days | weekly | none
+    local_minute: int  # minutes after local midnight, 0-1439
+    utc_offset_minutes: int  # local time = UTC + offset
+    paused: bool = False
+    next_due_at: datetime | None = _when(nullable=True, index=True)
+    last_sent_at: datetime | None = _when(nullable=True)
+    sent_count: int = 0
+    created_at: datetime = _when()
+
+
+class TimedMessage(SQLModel, table=True):
+    """A one-off message due at a time, such as the next step of an urge-surfing exercise."""
+
+    __tablename__ = "timed_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    kind: str = Field(max_length=16)  # urge
+    trigger: str = Field(max_length=32)  # the flow trigger it fires when due
+    due_at: datetime = _when(index=True)
+    status: str = Field(default="pending", max_length=16)  # pending | sent | cancelled
+    created_at: datetime = _when()
+
+
+class DiaryEntry(SQLModel, table=True):
+    """A quick self-monitoring note: a day with or without use, an amount, an activity."""
+
+    __tablename__ = "diary_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    day: date  # the client's local day it is about
+    kind: str = Field(max_length=16)  # use | activity
+    value: str = Field(max_length=32)  # use: none | some | a_lot; activity: done | none
+    words: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _when()

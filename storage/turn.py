@@ -20,6 +20,7 @@ from storage.models import (
     TranscriptEvent,
     utcnow,
 )
+from storage.rhythm import RhythmStore
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,20 @@ class GoalView:
 class Turn:
     """The unit of work for one inbound event. Writes become visible only at commit."""
 
-    def __init__(self, session: Session, client: Client) -> None:
+    def __init__(
+        self,
+        session: Session,
+        client: Client,
+        *,
+        now: datetime | None = None,
+        by_client: bool = True,
+    ) -> None:
         self._session = session
         self._client = client
-        self.now = utcnow()
-        client.last_active_at = self.now
-        client.unreachable = False  # they wrote to us, so they can be written to
+        self.now = now or utcnow()
+        if by_client:  # a scheduled turn (a check-in) is not the client being active
+            client.last_active_at = self.now
+            client.unreachable = False  # they wrote to us, so they can be written to
         self._dialog = session.get(DialogState, client.id)
 
     @property
@@ -86,6 +95,11 @@ class Turn:
         return DialogSnapshot(
             flow=d.flow, state=d.state, context=copy.deepcopy(d.context), version=d.version
         )
+
+    @property
+    def rhythm(self) -> RhythmStore:
+        """Check-in schedule, timed messages and diary for this client (issue 5)."""
+        return RhythmStore(self._session, self._id, self.now)
 
     # -- idempotency ---------------------------------------------------------------------------
 

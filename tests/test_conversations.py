@@ -11,6 +11,7 @@ import yaml
 from sqlmodel import Session, col, select
 
 from dialogs import Conversation, FlowSet
+from dialogs.rhythm import ShiftedClock
 from storage import Database
 from storage.models import Client, DialogState, Goal, RulerScore, TranscriptEvent
 from tests.harness import TestClient
@@ -38,6 +39,14 @@ def _user(client: TestClient, value: Any, where: str) -> None:
 
 def _tap(client: TestClient, value: Any, where: str) -> None:
     client.tap(str(value))
+
+
+def _wait(client: TestClient, value: Any, where: str) -> None:
+    client.wait(str(value))
+
+
+def _silence(client: TestClient, value: Any, where: str) -> None:
+    assert value is True and client.last == [], f"{where}: the bot said:\n{client.text}"
 
 
 def _media(client: TestClient, value: Any, where: str) -> None:
@@ -110,6 +119,8 @@ CHECKS = {
     "user": _user,
     "tap": _tap,
     "media": _media,
+    "wait": _wait,
+    "silence": _silence,
     "bot": _bot,
     "buttons": _buttons,
     "consent": _consent,
@@ -125,7 +136,7 @@ CHECKS = {
 def test_conversation_script(path: Path, db: Database, flows: FlowSet, renderer: Any) -> None:
     script = load(path)
     assert script.get("description"), f"{path.name} needs a description"
-    run_script(script, TestClient(Conversation(db, flows, renderer)))
+    run_script(script, TestClient(Conversation(db, flows, renderer, clock=ShiftedClock())))
 
 
 @pytest.mark.parametrize("option", ["less", "safer", "breaks", "timing", "stop", "own_way"])
@@ -152,7 +163,8 @@ def test_the_scripts_take_every_transition_of_every_flow(
 ) -> None:
     taken: set[str] = set()
     for number, path in enumerate(SCRIPTS):
-        client = TestClient(Conversation(sqlite_db, flows, renderer), who=f"coverage-{number}")
+        conversation = Conversation(sqlite_db, flows, renderer, clock=ShiftedClock())
+        client = TestClient(conversation, who=f"coverage-{number}")
         run_script(load(path), client)
         taken.update(client.paths)
     for option in ("less", "safer", "breaks", "timing", "stop", "own_way"):

@@ -14,7 +14,10 @@ from dialogs import FlowSet
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 
-ENGINE_SOURCE = (Path(__file__).parents[1] / "dialogs" / "engine.py").read_text(encoding="utf-8")
+DIALOGS = Path(__file__).parents[1] / "dialogs"
+ENGINE_SOURCE = "".join(
+    (DIALOGS / name).read_text(encoding="utf-8") for name in ("engine.py", "checkins.py")
+)
 
 REALISTIC_WORDS = {
     "topic": "I've been drinking more since I lost my job and it worries me a bit",
@@ -56,7 +59,8 @@ def uses(flows: FlowSet) -> Iterator[tuple[str, str]]:
 
 
 def engine_templates(renderer: Renderer) -> list[str]:
-    return [n for n in renderer.names() if n.startswith("system/")]
+    """The templates the engine (and the check-in commands) say outside any flow."""
+    return [n for n in renderer.names() if n.startswith("system/") or f'"{n}"' in ENGINE_SOURCE]
 
 
 def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Iterator[Any]:
@@ -68,7 +72,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
     for (template, where), facts in itertools.product(targets, facts_variants()):
         for subject in (words.get("subject"), None):
             for goals in goals_variants:
-                for expects in ("text", "choice", "scale"):
+                for expects, scheduled in itertools.product(("text", "choice", "scale"), (0, 1)):
                     rendered = renderer.render(
                         template,
                         words=words,
@@ -76,6 +80,8 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         subject=subject,
                         goals=goals,
                         expects=expects,
+                        scheduled=bool(scheduled),
+                        next_due="Monday 30 November at 09:00" if scheduled else None,
                     )
                     yield where, rendered
 

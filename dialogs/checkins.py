@@ -1,0 +1,232 @@
+"""Check-ins over time (CLINICAL.md steps 9 and 10): the commands /checkin /pause /resume
+/progress /urge, the effects of choosing a rhythm and keeping a diary, and the turns the
+scheduler runs when a check-in or an urge-surfing step falls due.
+
+The engine calls in here at a few fixed points; everything else about the feature lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from dialogs.events import Attachment, AttachmentKind, Inbound, InboundKind, TurnOutcome
+from dialogs.model import DiaryLogged, Effect, RhythmSet
+from dialogs.progress import chart_data, render_chart
+from dialogs.rhythm import (
+    NO_CHECKINS,
+    TIMES_OF_DAY,
+    first_due,
+    following_due,
+    is_quiet,
+    local,
+    local_day,
+    morning_after,
+    resumed_due,
+    utc_offset_for,
+)
+from storage.scheduling import Claim, claim_due
+
+if TYPE_CHECKING:
+    from dialogs.engine import Conversation, _TurnRun
+
+CHECKIN, URGE, RHYTHM = "checkin", "urge", "rhythm"
+COMMANDS = ("checkin", "pause", "resume", "progress", "urge")
+CHECKIN_TRIGGER = "checkin"  # a timed turn that starts a scheduled check-in
+URGE_TRIGGER = "next"  # a timed turn that moves urge surfing on a step
+URGE_STEPS_MINUTES = (1, 3, 6, 10)  # when each next step comes, from the start
+BUSY_FLOWS = (CHECKIN, URGE)  # a scheduled check-in does not interrupt these
+PROGRESS_FILE = "progress.png"
+DATE_FORMAT = "%A %d %B at %H:%M"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A client who has new messages in the outbox after a scheduler round."""
+
+    client_id: int
+    channel: str
+    external_id: str
+    path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def command(run: _TurnRun, name: str) -> bool:
+    """Handle one of this feature's commands; False if `name` is not one of them."""
+    if name not in COMMANDS:
+        return False
+    if not run.turn.client.consented:
+        run.say("system/consent_first")
+    elif name == "checkin":
+        start_checkin(run, scheduled=False)
+    elif name == "urge":
+        start_urge(run)
+    elif name == "progress":
+        progress(run)
+    else:
+        pause_or_resume(run, paused=name == "pause")
+    return True
+
+
+def start_checkin(run: _TurnRun, *, scheduled: bool) -> None:
+    model = run.model
+    if model.flow not in (CHECKIN, URGE, "menu"):
+        model.context["paused"] = {"flow": model.flow, "state": model.state}
+    model.facts["checkins"] = int(model.facts.get("checkins", 0)) + 1
+    model.context["scheduled"] = scheduled
+    run.move(CHECKIN, None)
+
+
+def start_urge(run: _TurnRun) -> None:
+    store = run.turn.rhythm
+    store.cancel_timed(URGE)
+    now = run.conv.clock()
+    for minutes in URGE_STEPS_MINUTES:
+        store.queue_timed(URGE, URGE_TRIGGER, now + timedelta(minutes=minutes))
+    run.move(URGE, None)
+    run.urge_started = True
+
+
+def progress(run: _TurnRun) -> None:
+    store = run.turn.rhythm
+    data = chart_data(store.scores(), store.diary())
+    if data.empty:
+        run.say("progress/empty")
+        return
+    png = render_chart(data, run.conv.renderer.strings("chart", run.locale))
+    run.say(
+        "progress/chart",
+        attachment=Attachment(AttachmentKind.PHOTO, PROGRESS_FILE, png),
+    )
+
+
+def pause_or_resume(run: _TurnRun, *, paused: bool) -> None:
+    store = run.turn.rhythm
+    schedule = store.schedule()
+    if schedule is None or schedule.cadence == NO_CHECKINS:
+        run.say("checkin/no_rhythm")
+        return
+    if paused:
+        store.set_paused(True, None)
+        run.say("checkin/paused")
+        return
+    offset = schedule.utc_offset_minutes
+    due = resumed_due(run.conv.clock(), schedule.cadence, schedule.local_minute, offset)
+    store.set_paused(False, due)
+    run.say("checkin/resumed", next_due=_local_text(due, offset))
+
+
+# -- hooks the engine calls --------------------------------------------------------------------
+
+
+def redirect(run: _TurnRun) -> bool:
+    """During urge surfing, any typed message, media or Stop button stops the exercise."""
+    state = run.flows[run.model.flow].state(run.model.state)
+    inbound = run.inbound
+    typed = inbound.kind in (InboundKind.TEXT, InboundKind.MEDIA)
+    # The Stop button of any step's message, not only the newest one.
+    stop = inbound.kind is InboundKind.CHOICE and (inbound.choice or "").endswith(":stop_urge")
+    if run.model.flow == URGE and (typed or stop) and URGE_TRIGGER in state.timed:
+        run.model.choice = "stop_urge"
+        run.fire("stop_urge")
+        return True
+    return False
+
+
+def timer(run: _TurnRun, trigger: str) -> None:
+    """A timed turn: start a scheduled check-in, or take the next urge-surfing step."""
+    model = run.model
+    if trigger == CHECKIN_TRIGGER:
+        start_checkin(run, scheduled=True)
+        run.ask()
+    elif model.flow == URGE and trigger in run.flows[URGE].state(model.state).timed:
+        run.fire(trigger)
+
+
+def apply(run: _TurnRun, effect: Effect) -> None:
+    """Write this feature's effects (the engine writes the others)."""
+    store = run.turn.rhythm
+    now = run.conv.clock()
+    if isinstance(effect, RhythmSet):
+        plan = _plan(effect, now)
+        if plan is None:
+            store.set_schedule(cadence=NO_CHECKINS, local_minute=0, utc_offset=0, next_due_at=None)
+            return
+        minute, offset, due = plan
+        store.set_schedule(
+            cadence=effect.cadence, local_minute=minute, utc_offset=offset, next_due_at=due
+        )
+    elif isinstance(effect, DiaryLogged):
+        schedule = store.schedule()
+        offset = schedule.utc_offset_minutes if schedule else 0
+        store.log_diary(local_day(now, offset), effect.kind, effect.value, effect.words)
+
+
+def after_turn(run: _TurnRun) -> None:
+    """Anything the client sends during urge surfing cancels the steps still to come."""
+    in_urge = run.received_in[0] == URGE
+    if in_urge and run.inbound.kind is not InboundKind.TIMER and not run.urge_started:
+        run.turn.rhythm.cancel_timed(URGE)
+
+
+def template_values(run: _TurnRun) -> dict[str, object]:
+    """Values this feature's templates read."""
+    next_due = None
+    for effect in run.model.effects:
+        if isinstance(effect, RhythmSet) and (plan := _plan(effect, run.conv.clock())):
+            next_due = _local_text(plan[2], plan[1])
+    return {"scheduled": run.model.context.get("scheduled", False), "next_due": next_due}
+
+
+def _plan(effect: RhythmSet, now: datetime) -> tuple[int, int, datetime | None] | None:
+    """(local minute, UTC offset, first due time) for a chosen rhythm; None for no check-ins."""
+    if effect.cadence == NO_CHECKINS or effect.local_minute_now is None:
+        return None
+    offset = utc_offset_for(effect.local_minute_now, now)
+    minute = TIMES_OF_DAY.get(effect.time_of_day or "", TIMES_OF_DAY["evening"])
+    return minute, offset, first_due(now, effect.cadence, minute, offset)
+
+
+def _local_text(when: datetime | None, offset: int) -> str | None:
+    return local(when, offset).strftime(DATE_FORMAT) if when is not None else None
+
+
+# -- the scheduler's side ----------------------------------------------------------------------
+
+
+def send_due(conv: Conversation, *, limit: int = 100) -> list[Delivery]:
+    """Claim what has fallen due and queue it in the outbox, in one transaction (see
+    storage/scheduling.py). Returns the clients with something new to deliver."""
+    now = conv.clock()
+    deliveries: list[Delivery] = []
+    with claim_due(conv.db, now, limit=limit) as claims:
+        for claim in claims:
+            turn, outcomes = claim.turn, []
+            for timed in claim.timed or []:
+                turn.rhythm.mark_timed(timed.id, "sent")
+                outcomes.append(_timed_turn(conv, claim, timed.trigger))
+            if claim.checkin is not None:
+                schedule = claim.checkin
+                offset, cadence = schedule.utc_offset_minutes, schedule.cadence
+                busy = turn.dialog is not None and turn.dialog.flow in BUSY_FLOWS
+                if is_quiet(now, offset):  # night where they are: the morning instead
+                    turn.rhythm.advance(morning_after(now, offset), sent=False)
+                    continue
+                if not busy:
+                    outcomes.append(_timed_turn(conv, claim, CHECKIN_TRIGGER))
+                due = following_due(now, cadence, schedule.local_minute, offset)
+                turn.rhythm.advance(due, sent=not busy)
+            if any(outcome.replies for outcome in outcomes):
+                path = tuple(step for outcome in outcomes for step in outcome.path)
+                deliveries.append(Delivery(turn.client.id, claim.channel, claim.external_id, path))
+    return deliveries
+
+
+def _timed_turn(conv: Conversation, claim: Claim, trigger: str) -> TurnOutcome:
+    from dialogs.engine import _TurnRun  # late: the engine imports this module
+
+    now = conv.clock()
+    inbound = Inbound(claim.channel, claim.external_id, InboundKind.TIMER, text=trigger, at=now)
+    return _TurnRun(conv, claim.turn, inbound, claim.turn.client.locale).run()

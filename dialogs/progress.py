@@ -1,0 +1,87 @@
+"""The client's own progress as a picture: rulers over time, the days they noted, the things
+that matter to them. Drawn on the server with matplotlib (Agg, no display), as a PNG.
+
+Framed as their own trend: every noted day is a point, nothing counts up or resets."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+
+from storage.rhythm import DiaryView, ScoreView
+
+USE_LEVELS = {"none": 0, "some": 1, "a_lot": 2}
+CHART_SIZE_INCHES = (8.0, 6.0)
+CHART_DPI = 100
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """The points to draw, all from one client's own answers and notes."""
+
+    rulers: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    use: list[tuple[date, int]] = field(default_factory=list)  # 0 none, 1 some, 2 a lot
+    activities: list[date] = field(default_factory=list)  # days with something that matters
+
+    @property
+    def empty(self) -> bool:
+        return not (self.rulers or self.use or self.activities)
+
+
+def chart_data(scores: list[ScoreView], notes: list[DiaryView]) -> ChartData:
+    rulers: dict[str, list[tuple[datetime, int]]] = {}
+    for s in scores:
+        rulers.setdefault(s.ruler, []).append((s.at, s.score))
+    use = [(n.day, USE_LEVELS[n.value]) for n in notes if n.kind == "use" and n.value in USE_LEVELS]
+    activities = [n.day for n in notes if n.kind == "activity" and n.value == "done"]
+    return ChartData(rulers=rulers, use=use, activities=activities)
+
+
+def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
+    """A PNG of `data`; `words` are the captions (from the labels template)."""
+    figure = Figure(figsize=CHART_SIZE_INCHES, dpi=CHART_DPI)
+    top, bottom = figure.subplots(2, 1)
+    figure.suptitle(words["title"])
+
+    top.set_title(words["rulers"], fontsize=10)
+    top.set_ylim(-0.5, 10.5)
+    for ruler, points in sorted(data.rulers.items()):
+        days, values = zip(*points, strict=True)
+        top.plot(days, values, marker="o", label=words.get(ruler, ruler))
+    if data.rulers:
+        top.legend(loc="lower left", fontsize=8)
+    else:
+        top.text(0.5, 0.5, words["empty"], ha="center", transform=top.transAxes)
+
+    bottom.set_title(words["diary"], fontsize=10)
+    bottom.set_ylim(-0.5, 2.9)
+    bottom.set_yticks([0, 1, 2])
+    if data.use:
+        days, levels = zip(*data.use, strict=True)
+        bottom.bar(days, levels, width=0.6, color="#7fa7c9", label=words["use"])
+    if data.activities:
+        bottom.scatter(
+            data.activities,
+            [2.5] * len(data.activities),
+            marker="*",
+            s=120,
+            color="#e0a030",
+            label=words["activity"],
+        )
+    if data.use or data.activities:
+        bottom.legend(loc="upper left", fontsize=8)
+    else:
+        bottom.text(0.5, 0.5, words["empty"], ha="center", transform=bottom.transAxes)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
