@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--as", dest="client", default=None, help="who you are (default: your login)")
+    chat.add_argument(
+        "--clock", action="store_true", help="let /clock +1d move time, to see check-ins come"
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     flows = commands.add_parser("flows", help="check the flows and templates; --mermaid draws them")
     flows.add_argument("--mermaid", action="store_true")
@@ -62,14 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if run_polling(services) else 1
     if args.command == "run":
         log.info("TELEGRAM_BOT_TOKEN is not set: opening the conversation in this terminal")
-    return _chat(services, args.client if args.command == "chat" else None)
+    chatting = args.command == "chat"
+    return _chat(services, args.client if chatting else None, chatting and args.clock)
 
 
-def _chat(services: Services, client: str | None) -> int:
+def _chat(services: Services, client: str | None, movable_clock: bool = False) -> int:
     from bot.terminal import TerminalChat
+    from dialogs.rhythm import ShiftedClock
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
-    chat = TerminalChat(services.conversation, client or getpass.getuser(), sys.stdout)
+    clock = ShiftedClock() if movable_clock else None
+    if clock is not None:
+        services.conversation.clock = clock
+    chat = TerminalChat(services.conversation, client or getpass.getuser(), sys.stdout, clock=clock)
     try:
         chat.run(sys.stdin)
     except KeyboardInterrupt:

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="ALONGSIDE_DATABASE_URL")
     log_level: str = Field(default="INFO", alias="ALONGSIDE_LOG_LEVEL")
     poll_timeout: int = Field(default=30, ge=0, le=50, alias="TELEGRAM_POLL_TIMEOUT")
+    scheduler_interval: float = Field(
+        default=15.0, gt=0, le=3600, alias="ALONGSIDE_SCHEDULER_INTERVAL"
+    )  # seconds between looks for due check-ins
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +65,7 @@ class BotData:
 
     services: Services
     outbox_task: asyncio.Task[None] | None = None
+    scheduler_task: asyncio.Task[None] | None = None
 
 
 class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -231,14 +233,22 @@ async def send_item(bot: ExtBot[None], item: OutboxItem) -> None:
     )
 
 
-async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int) -> int:
+async def deliver_pending(
+    bot: ExtBot[None],
+    services: Services,
+    client_id: int,
+    pace: Callable[[int], Awaitable[None]] | None = None,
+) -> int:
     """Send the client's undelivered replies, in order; returns how many were sent. Call it
-    holding the client's lock, so no reply goes out twice."""
+    holding the client's lock, so no reply goes out twice. `pace(chat id)` is awaited before
+    each send (the scheduler's rate limits)."""
     db = services.db
     sent = 0
     items = await asyncio.to_thread(db.pending_outbox, client_id=client_id)
     for item in items:
         try:
+            if pace is not None:
+                await pace(int(item.external_id))
             await send_item(bot, item)
         except Forbidden:
             log.info("client %s blocked the bot: marked unreachable", item.client_id)
@@ -280,11 +290,17 @@ async def _on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> N
     )
     # Replies committed before a crash or restart, and not yet sent, go out now and later.
     application.bot_data.outbox_task = asyncio.create_task(_retry_outbox_forever(application))
+    # Check-ins and urge-surfing steps, as they fall due.
+    from bot.scheduler import run_scheduler  # late: the scheduler delivers through this module
+
+    application.bot_data.scheduler_task = asyncio.create_task(
+        run_scheduler(application.bot, services)
+    )
 
 
 async def _on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    task = application.bot_data.outbox_task
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for task in (application.bot_data.outbox_task, application.bot_data.scheduler_task):
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

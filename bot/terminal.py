@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from dialogs import Conversation, Inbound, InboundKind
+from dialogs.rhythm import ShiftedClock
 from prompts import html_to_plain
 from storage import OutboxItem
 
@@ -15,6 +18,9 @@ CHANNEL = "terminal"
 PROMPT = "you> "
 MAX_WIDTH = 100
 FILES_DIR = Path("alongside-files")  # where files the bot sends are saved, under the cwd
+CLOCK_COMMAND = "/clock"
+_DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|h|d)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 def parse_line(line: str, client: str) -> Inbound | None:
@@ -47,12 +53,18 @@ def format_item(item: OutboxItem, width: int | None = None) -> str:
 
 class TerminalChat:
     def __init__(
-        self, conversation: Conversation, client: str, out: TextIO, files_dir: Path = FILES_DIR
+        self,
+        conversation: Conversation,
+        client: str,
+        out: TextIO,
+        files_dir: Path = FILES_DIR,
+        clock: ShiftedClock | None = None,
     ) -> None:
         self.conversation = conversation
         self.client = client
         self.out = out
         self.files_dir = files_dir
+        self.clock = clock  # set: /clock moves time, to see check-ins come (development)
 
     def send(self, inbound: Inbound) -> None:
         outcome = self.conversation.handle(inbound)
@@ -94,6 +106,26 @@ class TerminalChat:
             if not line:
                 self.out.write("\n")
                 return
-            inbound = parse_line(line, self.client)
-            if inbound is not None:
-                self.send(inbound)
+            if self.clock is not None and line.strip().lower().startswith(CLOCK_COMMAND):
+                self.move_clock(line.strip()[len(CLOCK_COMMAND) :])
+            else:
+                inbound = parse_line(line, self.client)
+                if inbound is not None:
+                    self.send(inbound)
+            self.send_due()
+
+    def send_due(self) -> None:
+        """The scheduler, in process: queue what has fallen due, and show this client's."""
+        for delivery in self.conversation.send_due(channel=CHANNEL):
+            if delivery.external_id == self.client:
+                self.deliver(delivery.client_id)
+
+    def move_clock(self, how_long: str) -> None:
+        """`/clock +1d`, `/clock 3h`, `/clock 30m` (a development aid: `alongside chat --clock`)."""
+        assert self.clock is not None
+        match = _DURATION.match(how_long.strip())
+        if match:
+            self.clock.advance(timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
+        else:
+            self.out.write("\n  [/clock takes +30m, +3h or +1d]\n")
+        self.out.write(f"\n  [clock: {self.clock():%A %d %B %Y %H:%M} UTC]\n")

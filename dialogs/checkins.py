@@ -196,12 +196,12 @@ def _local_text(when: datetime | None, offset: int) -> str | None:
 # -- the scheduler's side ----------------------------------------------------------------------
 
 
-def send_due(conv: Conversation, *, limit: int = 100) -> list[Delivery]:
+def send_due(conv: Conversation, *, limit: int = 100, channel: str | None = None) -> list[Delivery]:
     """Claim what has fallen due and queue it in the outbox, in one transaction (see
     storage/scheduling.py). Returns the clients with something new to deliver."""
     now = conv.clock()
     deliveries: list[Delivery] = []
-    with claim_due(conv.db, now, limit=limit) as claims:
+    with claim_due(conv.db, now, limit=limit, channel=channel) as claims:
         for claim in claims:
             turn, outcomes = claim.turn, []
             for timed in claim.timed or []:

@@ -66,9 +66,9 @@ class Conversation:
                 turn.mark_processed(inbound.channel, inbound.update_id)
             return _TurnRun(self, turn, inbound, turn.client.locale).run()
 
-    def send_due(self, *, limit: int = 100) -> list[checkins.Delivery]:
+    def send_due(self, *, limit: int = 100, channel: str | None = None) -> list[checkins.Delivery]:
         """Queue the check-ins and timed messages that have fallen due (the scheduler's turn)."""
-        return checkins.send_due(self, limit=limit)
+        return checkins.send_due(self, limit=limit, channel=channel)
 
     def labels(self, locale: str) -> dict[str, str]:
         return self._labels.get(locale) or self._labels["en"]

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
 from storage.rhythm import DiaryView, ScoreView
@@ -20,6 +21,7 @@ from storage.rhythm import DiaryView, ScoreView
 USE_LEVELS = {"none": 0, "some": 1, "a_lot": 2}
 CHART_SIZE_INCHES = (8.0, 6.0)
 CHART_DPI = 100
+MIN_SPAN = timedelta(days=7)  # the picture shows at least a week
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,12 @@ class ChartData:
     def empty(self) -> bool:
         return not (self.rulers or self.use or self.activities)
 
+    def span(self) -> tuple[date, date]:
+        """The first and last day with anything on it."""
+        days = [at.date() for points in self.rulers.values() for at, _ in points]
+        days += [day for day, _ in self.use] + self.activities
+        return min(days), max(days)
+
 
 def chart_data(scores: list[ScoreView], notes: list[DiaryView]) -> ChartData:
     rulers: dict[str, list[tuple[datetime, int]]] = {}
@@ -47,7 +55,7 @@ def chart_data(scores: list[ScoreView], notes: list[DiaryView]) -> ChartData:
 def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
     """A PNG of `data`; `words` are the captions (from the labels template)."""
     figure = Figure(figsize=CHART_SIZE_INCHES, dpi=CHART_DPI)
-    top, bottom = figure.subplots(2, 1)
+    top, bottom = figure.subplots(2, 1, sharex=True)
     figure.suptitle(words["title"])
 
     top.set_title(words["rulers"], fontsize=10)
@@ -76,9 +84,12 @@ def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
             label=words["activity"],
         )
     if data.use or data.activities:
-        bottom.legend(loc="upper left", fontsize=8)
+        bottom.legend(loc="upper right", fontsize=8)
     else:
         bottom.text(0.5, 0.5, words["empty"], ha="center", transform=bottom.transAxes)
+    first, last = data.span()
+    bottom.set_xlim(first - timedelta(days=1), max(last, first + MIN_SPAN) + timedelta(days=1))
+    bottom.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     figure.autofmt_xdate()
     figure.tight_layout()
 

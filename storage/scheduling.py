@@ -46,9 +46,12 @@ class Claim:
 
 
 @contextmanager
-def claim_due(db: Database, now: datetime, *, limit: int = 100) -> Iterator[list[Claim]]:
-    """Up to `limit` due check-ins and the due timed messages of up to `limit` clients, claimed
-    in one transaction that commits when the block ends (nothing is claimed if it raises)."""
+def claim_due(
+    db: Database, now: datetime, *, limit: int = 100, channel: str | None = None
+) -> Iterator[list[Claim]]:
+    """Up to `limit` due check-ins and up to `limit` due timed messages (of clients on
+    `channel`, if given), claimed in one transaction that commits when the block ends (nothing
+    is claimed if it raises)."""
     with db.engine.connect() as connection:
         if db.is_sqlite:
             connection = connection.execution_options(immediate=True)
@@ -67,20 +70,21 @@ def claim_due(db: Database, now: datetime, *, limit: int = 100) -> Iterator[list
                 claims[client.id] = Claim(turn, client.channel, client.external_id)
                 return claims[client.id]
 
-            for row, client in session.execute(_due_checkins(now, limit)).all():
+            for row, client in session.execute(_due_checkins(now, limit, channel)).all():
                 if (claim := claim_for(client)) is not None:
                     claim.checkin = schedule_view(row)
-            for timed, client in session.execute(_due_timed(now, limit)).all():
+            for timed, client in session.execute(_due_timed(now, limit, channel)).all():
                 if (claim := claim_for(client)) is not None:
                     claim.timed = [*(claim.timed or []), _timed_view(timed)]
             yield list(claims.values())
 
 
-def _reachable(query: Any) -> Any:
-    return query.where(col(Client.unreachable).is_(False), col(Client.consent) == "given")
+def _reachable(query: Any, channel: str | None) -> Any:
+    query = query.where(col(Client.unreachable).is_(False), col(Client.consent) == "given")
+    return query if channel is None else query.where(col(Client.channel) == channel)
 
 
-def _due_checkins(now: datetime, limit: int) -> Any:
+def _due_checkins(now: datetime, limit: int, channel: str | None) -> Any:
     query = (
         select(CheckinSchedule, Client)
         .join(Client, col(Client.id) == col(CheckinSchedule.client_id))
@@ -89,10 +93,10 @@ def _due_checkins(now: datetime, limit: int) -> Any:
         .limit(limit)
         .with_for_update(skip_locked=True, of=CheckinSchedule)
     )
-    return _reachable(query)
+    return _reachable(query, channel)
 
 
-def _due_timed(now: datetime, limit: int) -> Any:
+def _due_timed(now: datetime, limit: int, channel: str | None) -> Any:
     query = (
         select(TimedMessage, Client)
         .join(Client, col(Client.id) == col(TimedMessage.client_id))
@@ -101,7 +105,7 @@ def _due_timed(now: datetime, limit: int) -> Any:
         .limit(limit)
         .with_for_update(skip_locked=True, of=TimedMessage)
     )
-    return _reachable(query)
+    return _reachable(query, channel)
 
 
 def _try_lock(session: Session, client: Client) -> bool:

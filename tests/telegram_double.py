@@ -92,6 +92,9 @@ class TelegramDouble:
         self.calls: list[str] = []  # every method called, in order
         self.blocked: set[int] = set()  # chats whose sendMessage gets 403
         self.failing: dict[int, int] = defaultdict(int)  # chat -> sendMessages to fail with 500
+        self.too_many: dict[int, int] = defaultdict(int)  # chat -> sends to answer with 429
+        self.retry_after = 1  # seconds, in each 429
+        self.send_times: list[tuple[float, int]] = []  # (monotonic time, chat) of each message
         self.pushed: dict[int, dict[str, Any]] = {}  # every update, by id
         self._pending: list[dict[str, Any]] = []  # not yet confirmed by an offset
         self._redelivered: list[dict[str, Any]] = []  # served once more, whatever the offset
@@ -297,6 +300,9 @@ class TelegramDouble:
         chat.calls.append(method)
         if chat_id in self.blocked:
             return web.json_response(BLOCKED, status=403)
+        if self.too_many[chat_id] > 0:
+            self.too_many[chat_id] -= 1
+            return _too_many(self.retry_after)
         if self.failing[chat_id] > 0:
             self.failing[chat_id] -= 1
             return _error(500, "Internal Server Error")
@@ -309,6 +315,7 @@ class TelegramDouble:
             file=file,
         )
         chat.messages.append(sent)
+        self.send_times.append((time.monotonic(), chat_id))
         return sent.as_json()
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
@@ -358,6 +365,34 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if key in params:
             params[key] = json.loads(params[key])
     return params
+
+
+def _too_many(retry_after: int) -> web.Response:
+    body = {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {retry_after}",
+        "parameters": {"retry_after": retry_after},
+    }
+    return web.json_response(body, status=429)
+
+
+def send_rates(times: list[tuple[float, int]]) -> tuple[int, int]:
+    """(most messages in any one-second window overall, most to one chat in any one second)."""
+
+    def busiest(stamps: list[float]) -> int:
+        stamps, most, start = sorted(stamps), 0, 0
+        for end, at in enumerate(stamps):
+            while at - stamps[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
+    per_chat: dict[int, list[float]] = defaultdict(list)
+    for at, chat in times:
+        per_chat[chat].append(at)
+    overall = busiest([at for at, _ in times])
+    return overall, max((busiest(stamps) for stamps in per_chat.values()), default=0)
 
 
 def _ok(result: Any) -> dict[str, Any]:

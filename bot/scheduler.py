@@ -1,0 +1,96 @@
+"""The scheduler loop in the bot process: every few seconds it asks the engine to queue what
+has fallen due (check-ins, urge-surfing steps; claimed in the database, so several bot
+processes never send the same one: see storage/scheduling.py), then delivers it within
+Telegram's limits.
+
+Limits: PTB's AIORateLimiter on the Application keeps all calls within 30 a second and retries
+a 429 after its `retry_after`; the `SendPacer` here also keeps the scheduler's own sends to at
+most 30 in any second overall and one a second per chat, since many check-ins can fall due at
+once. A 403 marks the client unreachable (`deliver_pending`), and unreachable clients are never
+claimed again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from telegram.ext import ExtBot
+
+from bot.app import Services
+from bot.telegram import CHANNEL, deliver_pending
+
+log = logging.getLogger(__name__)
+
+MAX_SENDS_PER_SECOND = 30  # Telegram: about 30 messages a second per bot token
+CHAT_INTERVAL_SECONDS = 1.0  # Telegram: about one message a second per chat
+CLAIM_BATCH = 100  # clients claimed in one transaction
+MAX_BATCHES_PER_ROUND = 100  # then the next round, after the interval
+
+
+class SendPacer:
+    """Waits before a send until it keeps within `per_second` sends in any one-second window
+    and one send per `chat_interval` seconds to the same chat."""
+
+    def __init__(
+        self,
+        per_second: int = MAX_SENDS_PER_SECOND,
+        chat_interval: float = CHAT_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.per_second, self.chat_interval = per_second, chat_interval
+        self.clock, self.sleep = clock, sleep
+        self._recent: deque[float] = deque()  # send times within the last second
+        self._last_by_chat: dict[int, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def wait(self, chat_id: int) -> None:
+        async with self._lock:
+            while (delay := self._delay(chat_id)) > 0:
+                await self.sleep(delay)
+            now = self.clock()
+            self._recent.append(now)
+            self._last_by_chat[chat_id] = now
+            if len(self._last_by_chat) > 10 * self.per_second:  # forget chats long quiet
+                horizon = now - self.chat_interval
+                self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > horizon}
+
+    def _delay(self, chat_id: int) -> float:
+        now = self.clock()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        overall = self._recent[0] + 1.0 - now if len(self._recent) >= self.per_second else 0.0
+        last = self._last_by_chat.get(chat_id)
+        chat = last + self.chat_interval - now if last is not None else 0.0
+        return max(overall, chat)
+
+
+async def send_due_once(bot: ExtBot[None], services: Services, pacer: SendPacer) -> int:
+    """One round: claim and queue what is due, batch by batch, and deliver it; how many
+    messages were sent."""
+    conversation, sent = services.conversation, 0
+    for _ in range(MAX_BATCHES_PER_ROUND):
+        deliveries = await asyncio.to_thread(
+            conversation.send_due, limit=CLAIM_BATCH, channel=CHANNEL
+        )
+        for delivery in deliveries:
+            async with conversation.locks.hold((CHANNEL, delivery.external_id)):
+                sent += await deliver_pending(bot, services, delivery.client_id, pace=pacer.wait)
+        if not deliveries:
+            break
+    return sent
+
+
+async def run_scheduler(bot: ExtBot[None], services: Services) -> None:
+    pacer = SendPacer()
+    while True:
+        try:
+            sent = await send_due_once(bot, services, pacer)
+            if sent:
+                log.info("scheduler sent %d due messages", sent)
+        except Exception:  # the loop must outlive a database hiccup
+            log.exception("sending due check-ins failed")
+        await asyncio.sleep(services.settings.scheduler_interval)
