@@ -196,7 +196,6 @@ def test_threads_with_their_own_engines_send_each_due_check_in_once(
 WORKER = textwrap.dedent(
     """
     import sys, time
-    from datetime import datetime
     from dialogs import Conversation, load_flows
     from dialogs.engine import REQUIRED_FLOWS
     from prompts import Renderer
@@ -204,7 +203,8 @@ WORKER = textwrap.dedent(
 
     url, start_at = sys.argv[1], float(sys.argv[2])
     renderer = Renderer()
-    conversation = Conversation(Database(url), load_flows(renderer, required=REQUIRED_FLOWS), renderer)
+    flows = load_flows(renderer, required=REQUIRED_FLOWS)
+    conversation = Conversation(Database(url), flows, renderer)
     while time.time() < start_at:
         time.sleep(0.005)
     sent = 0
