@@ -35,7 +35,8 @@ COMMANDS = ("checkin", "pause", "resume", "progress", "urge")
 CHECKIN_TRIGGER = "checkin"  # a timed turn that starts a scheduled check-in
 URGE_TRIGGER = "next"  # a timed turn that moves urge surfing on a step
 URGE_STEPS_MINUTES = (1, 3, 6, 10)  # when each next step comes, from the start
-BUSY_FLOWS = (CHECKIN, URGE)  # a scheduled check-in does not interrupt these
+BUSY_FLOWS = (URGE,)  # a scheduled check-in does not interrupt these (an unanswered one is
+# simply asked afresh)
 PROGRESS_FILE = "progress.png"
 DATE_FORMAT = "%A %d %B at %H:%M"
 

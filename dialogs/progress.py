@@ -40,6 +40,8 @@ class ChartData:
         """The first and last day with anything on it."""
         days = [at.date() for points in self.rulers.values() for at, _ in points]
         days += [day for day, _ in self.use] + self.activities
+        if not days:
+            return date.today(), date.today()
         return min(days), max(days)
 
 
