@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import select
 import shutil
 import textwrap
 from datetime import timedelta
@@ -19,6 +20,7 @@ PROMPT = "you> "
 MAX_WIDTH = 100
 FILES_DIR = Path("alongside-files")  # where files the bot sends are saved, under the cwd
 CLOCK_COMMAND = "/clock"
+POLL_SECONDS = 5.0  # at a terminal, how often to look for due messages while waiting
 _DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|h|d)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
@@ -102,7 +104,7 @@ class TerminalChat:
         while True:
             self.out.write("\n" + PROMPT)
             self.out.flush()
-            line = source.readline()
+            line = self.read_line(source)
             if not line:
                 self.out.write("\n")
                 return
@@ -114,11 +116,24 @@ class TerminalChat:
                     self.send(inbound)
             self.send_due()
 
-    def send_due(self) -> None:
+    def read_line(self, source: TextIO) -> str:
+        """The next line; at a terminal, what falls due meanwhile (an urge-surfing step, a
+        check-in) is shown while waiting for it."""
+        if source.isatty():
+            while not select.select([source], [], [], POLL_SECONDS)[0]:
+                if self.send_due():
+                    self.out.write("\n" + PROMPT)
+                    self.out.flush()
+        return source.readline()
+
+    def send_due(self) -> bool:
         """The scheduler, in process: queue what has fallen due, and show this client's."""
+        shown = False
         for delivery in self.conversation.send_due(channel=CHANNEL):
             if delivery.external_id == self.client:
                 self.deliver(delivery.client_id)
+                shown = True
+        return shown
 
     def move_clock(self, how_long: str) -> None:
         """`/clock +1d`, `/clock 3h`, `/clock 30m` (a development aid: `alongside chat --clock`)."""

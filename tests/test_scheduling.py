@@ -171,6 +171,19 @@ def test_urge_steps_survive_a_restart_and_stop_when_the_client_writes(
     assert statuses == ["sent", "cancelled", "cancelled", "cancelled"]
 
 
+def test_the_stop_button_of_an_earlier_step_still_stops_urge_surfing(
+    db: Database, flows: FlowSet, renderer: Renderer
+) -> None:
+    client = consented(engine(db, flows, renderer, fixed_clock()))
+    first_step = client.say("/urge")[0]
+    client.wait("1m")
+    client.wait("2m")
+    assert "Breathe with it" in client.text
+    client.press(first_step.buttons[0][0])  # the Stop under the very first message
+    assert "We can stop here." in client.text
+    assert client.wait("30m") == []
+
+
 def test_threads_with_their_own_engines_send_each_due_check_in_once(
     db: Database, flows: FlowSet, renderer: Renderer
 ) -> None:
