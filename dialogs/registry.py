@@ -107,6 +107,10 @@ def _is_local_time(model: DialogModel, _: None) -> bool:
     return parse_local_time(model.text or "") is not None
 
 
+def _has_rhythm(model: DialogModel, _: None) -> bool:
+    return model.facts.get("cadence") in ("daily", "few_days", "weekly")
+
+
 def _rulers_due(model: DialogModel, _: None) -> bool:
     return int(model.facts.get("checkins", 0)) % RULERS_EVERY == 0
 
@@ -131,4 +135,5 @@ GUARDS: dict[str, Named] = {
     "has_paused": Named(_has_paused, takes_arg=False),
     "is_local_time": Named(_is_local_time, takes_arg=False),
     "rulers_due": Named(_rulers_due, takes_arg=False),
+    "has_rhythm": Named(_has_rhythm, takes_arg=False),
 }
