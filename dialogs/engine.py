@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dialogs import data_rights
 from dialogs.events import Attachment, Choice, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
@@ -13,6 +14,7 @@ from dialogs.matching import match_choice, match_score
 from dialogs.model import (
     ConsentAnswered,
     DialogModel,
+    ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
     ScoreRecorded,
@@ -20,9 +22,9 @@ from dialogs.model import (
 from prompts import Rendered, Renderer
 from storage import Database, Turn
 
-CONSENT_VERSION = 1  # raise when the consent text changes materially
+CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydata, /forget)
 WELCOME, MENU = "welcome", "menu"
-REQUIRED_FLOWS = (WELCOME, MENU)
+REQUIRED_FLOWS = (WELCOME, MENU, *data_rights.FLOWS)
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 
 
@@ -37,6 +39,7 @@ class Conversation:
         self.flows = flows
         self.renderer = renderer
         self.locks = ClientLocks()
+        self.consent_version = CONSENT_VERSION
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
 
     async def take_turn(
@@ -79,6 +82,8 @@ class _TurnRun:
             self.model = DialogModel(start, self.flows[start].spec.initial, context)
         else:
             self.model = DialogModel(snapshot.flow, snapshot.state, dict(snapshot.context))
+        self.model.consented = turn.client.consented
+        self.model.review_consent = turn.client.review_consent
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
 
@@ -89,6 +94,8 @@ class _TurnRun:
             if self.lost:
                 self.say("system/lost_place")
             self.ask()
+        elif data_rights.consent_outdated(self):
+            data_rights.ask_consent_again(self)
         else:
             self.dispatch()
         self.commit()
@@ -97,6 +104,7 @@ class _TurnRun:
             replies=tuple(reply for reply, _, _ in self.replies),
             notice=self.notice,
             path=tuple(self.model.path),
+            said_in=tuple(flow for _, flow, _ in self.replies),
         )
 
     def dispatch(self) -> None:
@@ -128,6 +136,8 @@ class _TurnRun:
         elif name == "goals":
             goals = {kind: goal.words for kind, goal in self.turn.current_goals().items()}
             self.say("system/goals", goals=goals)
+        elif name in data_rights.COMMANDS:
+            data_rights.command(self, name)
         else:
             self.say("system/unknown_command")
         self.ask()
@@ -244,6 +254,7 @@ class _TurnRun:
             facts=m.facts,
             subject=m.words.get("subject"),
             expects=expects,
+            client={"consented": m.consented, "review": m.review_consent},
             **extra,
         )
 
@@ -251,6 +262,10 @@ class _TurnRun:
 
     def commit(self) -> None:
         turn = self.turn
+        if ForgetRequested() in self.model.effects:
+            data_rights.forget(self)  # erases everything; the one reply says what went
+            self.queue_replies(record=False)
+            return
         for effect in self.model.effects:
             if isinstance(effect, GoalSet):
                 turn.set_goal(effect.kind, effect.words, effect.option)
@@ -258,15 +273,19 @@ class _TurnRun:
                 turn.record_score(effect.ruler, effect.score)
             elif isinstance(effect, ConsentAnswered):
                 answer = "given" if effect.given else "declined"
-                turn.set_consent(answer, version=CONSENT_VERSION)
+                turn.set_consent(answer, version=self.conv.consent_version)
             elif isinstance(effect, ReviewConsentAnswered):
                 turn.set_review_consent(effect.allowed)
         # Before consent, nothing of what the client says is kept (CLINICAL.md, step 1).
         record = turn.client.consented
         if record and not self.fresh:
             self.log_inbound()
+        self.queue_replies(record=record)
+        turn.save_dialog(self.model.flow, self.model.state, self.model.context)
+
+    def queue_replies(self, *, record: bool) -> None:
         for reply, flow, state in self.replies:
-            turn.queue_reply(
+            self.turn.queue_reply(
                 text=reply.text,
                 choices=[{"data": c.data, "label": c.label} for c in reply.choices],
                 template=reply.template,
@@ -284,7 +303,6 @@ class _TurnRun:
                     )
                 ),
             )
-        turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
     def log_inbound(self) -> None:
         inbound, (flow, state) = self.inbound, self.received_in

@@ -14,7 +14,12 @@ from dialogs import FlowSet
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 
-ENGINE_SOURCE = (Path(__file__).parents[1] / "dialogs" / "engine.py").read_text(encoding="utf-8")
+DIALOGS = Path(__file__).parents[1] / "dialogs"
+# Templates the engine says itself (not from a flow): named in these modules' source.
+ENGINE_SOURCE = "".join(
+    (DIALOGS / name).read_text(encoding="utf-8") for name in ("engine.py", "data_rights.py")
+)
+TEMPLATES = Path(__file__).parents[1] / "prompts"
 
 REALISTIC_WORDS = {
     "topic": "I've been drinking more since I lost my job and it worries me a bit",
@@ -56,7 +61,27 @@ def uses(flows: FlowSet) -> Iterator[tuple[str, str]]:
 
 
 def engine_templates(renderer: Renderer) -> list[str]:
-    return [n for n in renderer.names() if n.startswith("system/")]
+    return [n for n in renderer.names() if n.startswith("system/") or f'"{n}"' in ENGINE_SOURCE]
+
+
+ERASED = {"transcript_event": 42, "goal": 3, "dialog_state": 1, "a_future_table": 2}
+CLIENTS = [{"consented": True, "review": True}, {"consented": False, "review": False}]
+
+
+def source_line(template: str, phrase: str) -> int | None:
+    """The line of the template's source that says `phrase` (a guard match), if one does."""
+    source = (TEMPLATES / "en" / f"{template}.j2").read_text(encoding="utf-8")
+    wanted = " ".join(phrase.lower().split())
+    for number, line in enumerate(source.splitlines(), start=1):
+        if wanted in " ".join(line.lower().replace("&#39;", "'").split()):
+            return number
+    return None
+
+
+def where_in_source(template: str, flagged: str) -> str:
+    """`prompts/en/<template>.j2:<line>` for a guard finding ("rule: phrase")."""
+    line = source_line(template, flagged.partition(": ")[2])
+    return f"prompts/en/{template}.j2:{line if line is not None else '?'}"
 
 
 def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Iterator[Any]:
@@ -67,7 +92,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
     targets = [*uses(flows), *((t, "engine") for t in engine_templates(renderer))]
     for (template, where), facts in itertools.product(targets, facts_variants()):
         for subject in (words.get("subject"), None):
-            for goals in goals_variants:
+            for goals, client in zip(goals_variants, CLIENTS, strict=True):
                 for expects in ("text", "choice", "scale"):
                     rendered = renderer.render(
                         template,
@@ -76,6 +101,8 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         subject=subject,
                         goals=goals,
                         expects=expects,
+                        client=client,
+                        erased=ERASED,
                     )
                     yield where, rendered
 
@@ -107,8 +134,9 @@ def test_templates_render_in_every_state_within_limits_and_guarded(
         if len(rendered.text) > TELEGRAM_MESSAGE_LIMIT:
             problems.append(f"{rendered.template} at {where}: {len(rendered.text)} characters")
         for phrase in flagged_phrases(rendered.text):
-            problems.append(f"{rendered.template} at {where}: says {phrase!r}")
-    assert problems == []
+            at = where_in_source(rendered.template, phrase)
+            problems.append(f"{at} (rendered at {where}): says {phrase!r}")
+    assert problems == [], "\n".join(sorted(set(problems)))
 
 
 def test_hostile_client_words_stay_inert_escaped_and_short(

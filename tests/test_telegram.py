@@ -190,7 +190,15 @@ async def test_start_asks_for_consent_with_three_buttons(
     assert alex.chat.actions == ["typing"]
     assert alex.chat.calls.index("sendChatAction") < alex.chat.calls.index("sendMessage")
     assert len(double.commands) == 1
-    assert {c["command"] for c in double.commands[0]} == {"start", "menu", "goals", "help"}
+    assert {c["command"] for c in double.commands[0]} >= {
+        "start",
+        "menu",
+        "goals",
+        "help",
+        "privacy",
+        "mydata",
+        "forget",
+    }
     assert all(c["description"] for c in double.commands[0])
 
 
