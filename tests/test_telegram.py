@@ -4,8 +4,8 @@ the client sees."""
 
 from __future__ import annotations
 
-import json
 import asyncio
+import json
 import logging
 import os
 import sys
