@@ -4,6 +4,7 @@ words: each declares an MI code, fits in a Telegram message, and never prescribe
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,9 @@ ERASED = {"transcript_event": 42, "goal": 3, "dialog_state": 1, "a_future_table"
 CLIENTS = [{"consented": True, "review": True}, {"consented": False, "review": False}]
 
 
-def source_line(template: str, phrase: str) -> int | None:
+def source_line(template: str, phrase: str, root: Path = TEMPLATES) -> int | None:
     """The line of the template's source that says `phrase` (a guard match), if one does."""
-    source = (TEMPLATES / "en" / f"{template}.j2").read_text(encoding="utf-8")
+    source = (root / "en" / f"{template}.j2").read_text(encoding="utf-8")
     wanted = " ".join(phrase.lower().split())
     for number, line in enumerate(source.splitlines(), start=1):
         if wanted in " ".join(line.lower().replace("&#39;", "'").split()):
@@ -137,6 +138,38 @@ def test_templates_render_in_every_state_within_limits_and_guarded(
             at = where_in_source(rendered.template, phrase)
             problems.append(f"{at} (rendered at {where}): says {phrase!r}")
     assert problems == [], "\n".join(sorted(set(problems)))
+
+
+_JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}")
+
+
+def guard_template_lines(root: Path) -> list[str]:
+    """Every source line of every template under `root` that trips the guard, as
+    `path:line: rule: phrase`; template code in a line stands in as “…”."""
+    problems = []
+    for path in sorted(root.rglob("*.j2")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for phrase in flagged_phrases(_JINJA.sub("…", line)):
+                problems.append(f"{path.relative_to(root.parent)}:{number}: {phrase}")
+    return problems
+
+
+def test_no_template_line_trips_the_guard() -> None:
+    problems = guard_template_lines(TEMPLATES)
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_line_that_trips_the_guard_is_named_by_template_and_line(tmp_path: Path) -> None:
+    (tmp_path / "en" / "step").mkdir(parents=True)
+    (tmp_path / "en" / "step" / "bad.j2").write_text(
+        "{# mi: ST #}\nWhat would you like?\n{{ words.x }}, you&#39;ve gotta quit.\n",
+        encoding="utf-8",
+    )
+    problems = guard_template_lines(tmp_path)
+    assert problems and all(p.startswith(f"{tmp_path.name}/en/step/bad.j2:3: ") for p in problems)
+    # A finding in a rendered template is traced back to its line the same way.
+    (finding,) = flagged_phrases("Sam, you've gotta quit.")[:1]
+    assert source_line("step/bad", finding.partition(": ")[2], root=tmp_path) == 3
 
 
 def test_hostile_client_words_stay_inert_escaped_and_short(
