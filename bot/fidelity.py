@@ -3,7 +3,11 @@
 Every script in dialogs/scripts is played against a fresh SQLite database in a temporary
 folder; the bot's replies are scored by their templates' MI codes (prompts.fidelity), per flow
 and overall. Only a script's input steps (`user:`, `tap:`, `media:`) are played; its checks are
-for the tests."""
+for the tests.
+
+A question asked again before the client has answered it (after a command such as /help or
+/privacy, a sticker, or an answer that did not fit) is the same open question shown again, not
+a new one: it is counted once, and the number of such repeats is reported."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import dialogs
 from dialogs import Conversation, Inbound, InboundKind, Reply, load_flows
 from dialogs.engine import CONSENT_VERSION, REQUIRED_FLOWS
 from prompts import Renderer
-from prompts.fidelity import MiMetrics, mi_metrics
+from prompts.fidelity import QUESTIONS, MiMetrics, mi_metrics
 from storage import Database
 
 SCRIPTS_DIR = Path(dialogs.__file__).parent / "scripts"  # shipped with the package
@@ -36,11 +40,13 @@ class Utterance:
     flow: str
     mi_code: str
     text: str
+    repeat: bool = False  # the open question shown again, not a new one
 
 
 @dataclass(frozen=True)
 class FidelityReport:
     scripts: int
+    repeats: int  # open questions shown again, not counted
     per_flow: dict[str, MiMetrics]
     overall: MiMetrics
 
@@ -52,6 +58,7 @@ class _Player:
         self.conversation, self.who = conversation, who
         self.buttons: list[tuple[str, str]] = []  # (label, data) of the newest keyboard
         self.said: list[Utterance] = []
+        self.open: tuple[str, str] | None = None  # (flow, template) of the unanswered question
 
     def play(self, steps: Iterable[dict[str, Any]]) -> None:
         for step in steps:
@@ -77,9 +84,26 @@ class _Player:
     def send(self, kind: InboundKind, *, text: str = "", choice: str | None = None) -> None:
         inbound = Inbound(CHANNEL, self.who, kind, text=text, choice=choice)
         outcome = self.conversation.handle(inbound)
+        if self.open is not None and self._answered(self.open, outcome.path):
+            self.open = None
         for reply, flow in zip(outcome.replies, outcome.said_in, strict=True):
-            self.said.append(Utterance(flow, reply.mi_code, reply.text))
+            repeat = False
+            if reply.mi_code in QUESTIONS:
+                repeat = self.open == (flow, reply.template)
+                self.open = (flow, reply.template)
+            self.said.append(Utterance(flow, reply.mi_code, reply.text, repeat))
             self._keep_buttons(reply)
+
+    def _answered(self, question: tuple[str, str], path: Sequence[str]) -> bool:
+        """Whether a transition this turn left a state that asks `question`."""
+        flow_name, template = question
+        flows = self.conversation.flows
+        asking = {s for s, spec in flows[flow_name].spec.states.items() if spec.say == template}
+        for step in path:
+            name, _, index = step.partition("#")
+            if name == flow_name and asking & set(flows[name].spec.transitions[int(index)].sources):
+                return True
+        return False
 
     def _keep_buttons(self, reply: Reply) -> None:
         if reply.choices:
@@ -102,7 +126,7 @@ def play_scripts(paths: Sequence[Path], conversation: Conversation) -> list[Utte
 
 def score(said: Iterable[Utterance]) -> tuple[dict[str, MiMetrics], MiMetrics]:
     by_flow: dict[str, list[Utterance]] = {}
-    for utterance in said:
+    for utterance in (u for u in said if not u.repeat):
         by_flow.setdefault(utterance.flow, []).append(utterance)
     per_flow = {
         flow: mi_metrics((u.mi_code, u.text) for u in items)
@@ -125,7 +149,8 @@ def measure(paths: Sequence[Path] | None = None) -> FidelityReport:
         finally:
             db.dispose()
     per_flow, overall = score(said)
-    return FidelityReport(scripts=len(paths), per_flow=per_flow, overall=overall)
+    repeats = sum(u.repeat for u in said)
+    return FidelityReport(len(paths), repeats, per_flow, overall)
 
 
 def _ratio(value: float | None) -> str:
@@ -147,4 +172,8 @@ def format_report(report: FidelityReport) -> str:
             f"{_ratio(m.reflections_per_question):>15}{_ratio(m.complex_share):>15}"
             f"{m.non_adherent:>14}"
         )
+    lines += [
+        "",
+        f"open questions shown again after an interruption (counted once): {report.repeats}",
+    ]
     return "\n".join(lines) + "\n"

@@ -194,12 +194,20 @@ class _TurnRun:
             jump, self.model.jump = self.model.jump, None
             if jump is not None and self.flows.has_state(jump[0], jump[1] or ""):
                 self.model.flow, self.model.state = jump[0], jump[1] or ""
+                self.recap()
                 continue
             handoff = self.flows[self.model.flow].state(self.model.state).handoff
             if handoff is None:
                 return
+            if self.model.flow == MENU:
+                self.recap()
             self.move(handoff, None)
         raise RuntimeError(f"flows hand off in a loop at {self.model.flow}.{self.model.state}")
+
+    def recap(self) -> None:
+        """Back from an interruption, or off from the menu: what the client has told us."""
+        if "subject" in self.model.words or "topic" in self.model.words:
+            self.say("system/recap")
 
     def move(self, flow: str, state: str | None) -> None:
         self.model.flow = flow
