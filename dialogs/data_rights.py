@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dialogs.events import Attachment, AttachmentKind, InboundKind
 
@@ -26,7 +26,11 @@ def command(run: _TurnRun, name: str) -> None:
         return
     model = run.model
     if model.flow not in FLOWS:
-        model.context["paused"] = {"flow": model.flow, "state": model.state}
+        here: dict[str, Any] = {"flow": model.flow, "state": model.state}
+        earlier = model.context.get("paused")
+        if model.flow == WELCOME and earlier:  # asked for consent again: keep where they were
+            here["then"] = earlier
+        model.context["paused"] = here
     run.move(PRIVACY if name == "privacy" else FORGET, None)
 
 

@@ -70,6 +70,8 @@ def _resume_paused(model: DialogModel, _: None) -> None:
     paused = model.context.pop("paused", None)
     if paused:
         model.jump = (paused["flow"], paused["state"])
+        if paused.get("then"):  # a place kept from before this one
+            model.context["paused"] = paused["then"]
 
 
 def _fact_is(model: DialogModel, expectation: str) -> bool:
