@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import select
 import shutil
 import textwrap
-from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from dialogs import Conversation, Inbound, InboundKind
-from dialogs.rhythm import ShiftedClock
+from dialogs.rhythm import ShiftedClock, parse_duration
 from prompts import html_to_plain
 from storage import OutboxItem
 
@@ -21,8 +19,6 @@ MAX_WIDTH = 100
 FILES_DIR = Path("alongside-files")  # where files the bot sends are saved, under the cwd
 CLOCK_COMMAND = "/clock"
 POLL_SECONDS = 5.0  # at a terminal, how often to look for due messages while waiting
-_DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|h|d)$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 def parse_line(line: str, client: str) -> Inbound | None:
@@ -138,9 +134,8 @@ class TerminalChat:
     def move_clock(self, how_long: str) -> None:
         """`/clock +1d`, `/clock 3h`, `/clock 30m` (a development aid: `alongside chat --clock`)."""
         assert self.clock is not None
-        match = _DURATION.match(how_long.strip())
-        if match:
-            self.clock.advance(timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
-        else:
+        try:
+            self.clock.advance(parse_duration(how_long))
+        except ValueError:
             self.out.write("\n  [/clock takes +30m, +3h or +1d]\n")
         self.out.write(f"\n  [clock: {self.clock():%A %d %B %Y %H:%M} UTC]\n")

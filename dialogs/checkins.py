@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from dialogs.events import Attachment, AttachmentKind, Inbound, InboundKind, TurnOutcome
+from dialogs.events import (
+    Attachment,
+    AttachmentKind,
+    Inbound,
+    InboundKind,
+    Reply,
+    TurnOutcome,
+)
 from dialogs.model import DiaryLogged, Effect, RhythmSet
 from dialogs.progress import chart_data, render_chart
 from dialogs.rhythm import (
@@ -49,6 +56,8 @@ class Delivery:
     channel: str
     external_id: str
     path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
+    replies: tuple[Reply, ...] = ()  # what was queued, as the turns' outcomes had it
+    said_in: tuple[str, ...] = ()  # the flow each reply was said in
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -220,8 +229,16 @@ def send_due(conv: Conversation, *, limit: int = 100, channel: str | None = None
                 due = following_due(now, cadence, schedule.local_minute, offset)
                 turn.rhythm.advance(due, sent=not busy)
             if any(outcome.replies for outcome in outcomes):
-                path = tuple(step for outcome in outcomes for step in outcome.path)
-                deliveries.append(Delivery(turn.client.id, claim.channel, claim.external_id, path))
+                deliveries.append(
+                    Delivery(
+                        turn.client.id,
+                        claim.channel,
+                        claim.external_id,
+                        path=tuple(step for outcome in outcomes for step in outcome.path),
+                        replies=tuple(reply for outcome in outcomes for reply in outcome.replies),
+                        said_in=tuple(flow for outcome in outcomes for flow in outcome.said_in),
+                    )
+                )
     return deliveries
 
 

@@ -65,3 +65,4 @@ class TurnOutcome:
     notice: str | None = None  # a short toast for a button that no longer applies
     duplicate: bool = False  # the update was handled before; nothing changed
     path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
+    said_in: tuple[str, ...] = ()  # the flow each reply was said in, in order

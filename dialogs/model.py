@@ -45,7 +45,20 @@ class DiaryLogged:
     words: str | None = None
 
 
-Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered | RhythmSet | DiaryLogged
+@dataclass(frozen=True)
+class ForgetRequested:
+    """The client confirmed /forget: erase everything about them at commit."""
+
+
+Effect = (
+    GoalSet
+    | ScoreRecorded
+    | ConsentAnswered
+    | ReviewConsentAnswered
+    | ForgetRequested
+    | RhythmSet
+    | DiaryLogged
+)
 
 
 @dataclass
@@ -60,6 +73,8 @@ class DialogModel:
     effects: list[Effect] = field(default_factory=list)
     jump: tuple[str, str | None] | None = None  # (flow, state or None for its initial)
     path: list[str] = field(default_factory=list)  # transitions taken this turn, "flow#index"
+    consented: bool = False  # the client's consent, as it stood when the turn began
+    review_consent: bool = False  # counselor review, updated by this turn's answer
 
     @property
     def words(self) -> dict[str, str]:

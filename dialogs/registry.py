@@ -10,12 +10,14 @@ from dialogs.model import (
     ConsentAnswered,
     DialogModel,
     DiaryLogged,
+    ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
     RhythmSet,
     ScoreRecorded,
 )
 from dialogs.rhythm import parse_local_time
+from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
 
 RULERS_EVERY = 3  # check-ins: the rulers come back every third one
 
@@ -56,17 +58,25 @@ def _decline_consent(model: DialogModel, _: None) -> None:
 
 
 def _allow_review(model: DialogModel, _: None) -> None:
+    model.review_consent = True
     model.effects.append(ReviewConsentAnswered(allowed=True))
 
 
 def _refuse_review(model: DialogModel, _: None) -> None:
+    model.review_consent = False
     model.effects.append(ReviewConsentAnswered(allowed=False))
+
+
+def _forget_everything(model: DialogModel, _: None) -> None:
+    model.effects.append(ForgetRequested())
 
 
 def _resume_paused(model: DialogModel, _: None) -> None:
     paused = model.context.pop("paused", None)
     if paused:
         model.jump = (paused["flow"], paused["state"])
+        if paused.get("then"):  # a place kept from before this one
+            model.context["paused"] = paused["then"]
 
 
 def _fact_is(model: DialogModel, expectation: str) -> bool:
@@ -115,6 +125,27 @@ def _rulers_due(model: DialogModel, _: None) -> bool:
     return int(model.facts.get("checkins", 0)) % RULERS_EVERY == 0
 
 
+def _has_fact(model: DialogModel, key: str) -> bool:
+    return key in model.facts
+
+
+def _review_allowed(model: DialogModel, _: None) -> bool:
+    return model.review_consent
+
+
+def _review_refused(model: DialogModel, _: None) -> bool:
+    """Counselor review is off, and can be turned on: only a consenting client can."""
+    return model.consented and not model.review_consent
+
+
+def _withdrawal_risk(model: DialogModel, _: None) -> bool:
+    """The client's goal means stopping or cutting down something whose sudden stop after heavy
+    daily use can be medically dangerous (alcohol, benzodiazepines)."""
+    return model.facts.get("change_option") in WITHDRAWAL_OPTIONS and mentions_withdrawal_risk(
+        model.words.get("subject", ""), model.words.get("topic", ""), model.text or ""
+    )
+
+
 ACTIONS: dict[str, Named] = {
     "remember": Named(_remember, takes_arg=True),
     "remember_choice": Named(_remember_choice, takes_arg=True),
@@ -128,6 +159,7 @@ ACTIONS: dict[str, Named] = {
     "set_rhythm": Named(_set_rhythm, takes_arg=False),
     "no_rhythm": Named(_no_rhythm, takes_arg=False),
     "log_diary": Named(_log_diary, takes_arg=True),
+    "forget_everything": Named(_forget_everything, takes_arg=False),
 }
 
 GUARDS: dict[str, Named] = {
@@ -136,4 +168,8 @@ GUARDS: dict[str, Named] = {
     "is_local_time": Named(_is_local_time, takes_arg=False),
     "rulers_due": Named(_rulers_due, takes_arg=False),
     "has_rhythm": Named(_has_rhythm, takes_arg=False),
+    "has_fact": Named(_has_fact, takes_arg=True),
+    "review_allowed": Named(_review_allowed, takes_arg=False),
+    "review_refused": Named(_review_refused, takes_arg=False),
+    "withdrawal_risk": Named(_withdrawal_risk, takes_arg=False),
 }

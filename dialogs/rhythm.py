@@ -26,6 +26,10 @@ _TIME = re.compile(
 )
 
 
+_DURATION = re.compile(r"^\+?(\d{1,4})\s*(m|h|d)$")
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -42,6 +46,14 @@ class ShiftedClock:
 
     def advance(self, delta: timedelta) -> None:
         self.shift += delta
+
+
+def parse_duration(text: str) -> timedelta:
+    """'+10m', '3h', '+1d' as a timedelta (the terminal's /clock and scripts' `wait:`)."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise ValueError(f"not a duration: {text[:20]!r} (try +30m, +3h or +1d)")
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
 
 
 def parse_local_time(text: str) -> int | None:

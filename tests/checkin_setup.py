@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dialogs.engine import CONSENT_VERSION
 from dialogs.rhythm import utc_offset_for
 from storage import Database
 
@@ -24,7 +25,7 @@ def add_due_clients(
     offset = utc_offset_for(local_minute_now, due_at)
     for number in ids:
         with db.turn(channel, str(number), now=due_at) as turn:
-            turn.set_consent("given", version=1)
+            turn.set_consent("given", version=CONSENT_VERSION)
             turn.save_dialog("menu", "choose", {"question": 1, "words": {"first_step": "a walk"}})
             turn.rhythm.set_schedule(
                 cadence=cadence, local_minute=NOON, utc_offset=offset, next_due_at=due_at

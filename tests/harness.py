@@ -3,26 +3,15 @@ pop the replies out. Replies are read from the outbox, the real delivery path.""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import count
 
 from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
-from dialogs.rhythm import ShiftedClock
+from dialogs.rhythm import ShiftedClock, parse_duration
 from prompts import html_to_plain
 
 _update_ids = count(1)
-_DURATION = re.compile(r"^\+?(\d+)\s*(m|h|d)$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-
-
-def duration(text: str) -> timedelta:
-    """'+10m', '3h', '+1d' as a timedelta."""
-    match = _DURATION.match(text.strip())
-    if match is None:
-        raise ValueError(f"not a duration: {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 @dataclass(frozen=True)
@@ -96,7 +85,7 @@ class TestClient:
         scheduler once, as the bot's loop would; what it sent this client is `last`."""
         clock = self.conversation.clock
         assert isinstance(clock, ShiftedClock), "this conversation's clock cannot be moved"
-        clock.advance(how_long if isinstance(how_long, timedelta) else duration(how_long))
+        clock.advance(how_long if isinstance(how_long, timedelta) else parse_duration(how_long))
         deliveries = self.conversation.send_due()
         mine = [d for d in deliveries if (d.channel, d.external_id) == (self.channel, self.who)]
         self.last = []

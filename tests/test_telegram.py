@@ -5,6 +5,7 @@ the client sees."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -190,9 +191,19 @@ async def test_start_asks_for_consent_with_three_buttons(
     assert alex.chat.actions == ["typing"]
     assert alex.chat.calls.index("sendChatAction") < alex.chat.calls.index("sendMessage")
     assert len(double.commands) == 1
-    assert {c["command"] for c in double.commands[0]} >= {"start", "menu", "goals", "help"}
-    assert {"checkin", "pause", "resume", "progress", "urge"} <= {
-        c["command"] for c in double.commands[0]
+    assert {c["command"] for c in double.commands[0]} >= {
+        "start",
+        "menu",
+        "goals",
+        "help",
+        "privacy",
+        "mydata",
+        "forget",
+        "checkin",
+        "pause",
+        "resume",
+        "progress",
+        "urge",
     }
     assert all(c["description"] for c in double.commands[0])
 
@@ -526,3 +537,28 @@ async def test_telegram_gets_a_photo_and_a_document_with_their_captions(
     )
     assert data.file == ("document", "my-data.json", attachments.DATA)
     assert set(attachments.stored_attachments(services.db)) == {None}  # none kept once sent
+
+
+async def test_mydata_sends_a_document_and_forget_erases_after_a_tap(
+    alex: Person, double: TelegramDouble, services: Services
+) -> None:
+    await alex.consents()
+    await alex.says("my gambling on my phone")
+    code = client_row(services, ALEX).code
+    await alex.says("/mydata")
+    document = next(m for m in alex.chat.messages if m.file is not None)
+    assert document.file is not None and document.file[:2] == (
+        "document",
+        f"alongside-{code}.json",
+    )
+    transcript = json.loads(document.file[2])["tables"]["transcript_event"]
+    assert "my gambling on my phone" in [event["text"] for event in transcript]
+    (confirm,) = await alex.says("/forget")
+    assert labels(confirm) == ["Yes, erase everything", "No, keep it"]
+    (erased,) = await alex.taps("Yes, erase everything", on=confirm)
+    assert "Done. I've erased everything I kept about you:" in erased.text
+    assert count_transcript(services) == 0
+    assert client_row(services, ALEX).code != code
+    assert confirm.buttons == []  # the question's buttons are gone
+    (welcome,) = await alex.says("hello")
+    assert "Is it OK for me to keep our conversation?" in welcome.text
