@@ -5,6 +5,7 @@ from __future__ import annotations
 import select
 import shutil
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -65,7 +66,8 @@ class TerminalChat:
         self.clock = clock  # set: /clock moves time, to see check-ins come (development)
 
     def send(self, inbound: Inbound) -> None:
-        outcome = self.conversation.handle(inbound)
+        # Sent now by the conversation's clock (which `/clock` may have moved).
+        outcome = self.conversation.handle(replace(inbound, at=self.conversation.clock()))
         self.deliver(outcome.client_id)
 
     def deliver(self, client_id: int) -> None:

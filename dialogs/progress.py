@@ -9,13 +9,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.dates import DateFormatter
-from matplotlib.figure import Figure
-
 from storage.rhythm import DiaryView, ScoreView
 
 USE_LEVELS = {"none": 0, "some": 1, "a_lot": 2}
@@ -56,6 +49,11 @@ def chart_data(scores: list[ScoreView], notes: list[DiaryView]) -> ChartData:
 
 def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
     """A PNG of `data`; `words` are the captions (from the labels template)."""
+    # Imported here, not at start-up: matplotlib takes a few hundred milliseconds to load, and
+    # only /progress needs it. `Figure` draws with the Agg backend without pyplot or a display.
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=CHART_SIZE_INCHES, dpi=CHART_DPI)
     top, bottom = figure.subplots(2, 1, sharex=True)
     figure.suptitle(words["title"])

@@ -74,6 +74,7 @@ class TestClient:
                 text=text,
                 choice=choice,
                 update_id=next(_update_ids),
+                at=self.conversation.clock(),
             )
         )
         self.last_outcome = outcome
