@@ -13,7 +13,7 @@ NOON = 12 * 60
 
 def add_due_clients(
     db: Database,
-    ids: range | list[int],
+    ids: range | list[int] | list[str],
     *,
     due_at: datetime,
     channel: str = "test",

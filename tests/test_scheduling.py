@@ -19,7 +19,7 @@ from dialogs.rhythm import ShiftedClock, local
 from prompts import Renderer
 from storage import Database
 from storage.models import CheckinSchedule, Client, TimedMessage, TranscriptEvent
-from storage.scheduling import pending_timed
+from storage.scheduling import claim_due, pending_timed
 from tests.checkin_setup import add_due_clients
 from tests.harness import TestClient
 
@@ -169,6 +169,39 @@ def test_urge_steps_survive_a_restart_and_stop_when_the_client_writes(
     with Session(db.engine) as session:
         statuses = session.exec(select(TimedMessage.status).order_by(col(TimedMessage.id))).all()
     assert statuses == ["sent", "cancelled", "cancelled", "cancelled"]
+
+
+def test_a_crash_inside_the_claim_claims_nothing_and_the_next_look_sends_once(
+    db: Database, flows: FlowSet, renderer: Renderer
+) -> None:
+    add_due_clients(db, range(3), due_at=START)
+    conversation = engine(db, flows, renderer, fixed_clock(START + timedelta(minutes=1)))
+    with pytest.raises(RuntimeError), claim_due(db, conversation.clock()) as claims:
+        assert len(claims) == 3
+        for claim in claims:
+            claim.turn.rhythm.advance(START + timedelta(days=1), sent=True)
+        raise RuntimeError("the process dies before the claim commits")
+    assert schedule_of(db, "0").next_due_at == START  # still due: nothing was claimed
+    assert len(conversation.send_due()) == 3 and conversation.send_due() == []
+    assert checkins_sent(db) == {"0": 1, "1": 1, "2": 1}
+
+
+def test_only_consenting_reachable_clients_are_claimed(
+    db: Database, flows: FlowSet, renderer: Renderer
+) -> None:
+    add_due_clients(db, ["asked", "declined", "blocked"], due_at=START)
+    with db.turn("test", "declined") as turn:
+        turn.set_consent("declined", version=1)
+    db.mark_unreachable(client_id=_client_id(db, "blocked"))
+    sent = engine(db, flows, renderer, fixed_clock(START)).send_due()
+    assert [d.external_id for d in sent] == ["asked"]
+
+
+def _client_id(db: Database, who: str) -> int:
+    with Session(db.engine) as session:
+        client = session.exec(select(Client).where(Client.external_id == who)).one()
+        assert client.id is not None
+        return client.id
 
 
 def test_the_stop_button_of_an_earlier_step_still_stops_urge_surfing(
