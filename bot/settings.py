@@ -17,10 +17,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="ALONGSIDE_DATABASE_URL")
     log_level: str = Field(default="INFO", alias="ALONGSIDE_LOG_LEVEL")
     poll_timeout: int = Field(default=30, ge=0, le=50, alias="TELEGRAM_POLL_TIMEOUT")
+    # The on-call counselors' Telegram chat for safety alerts; unset, no alert is sent.
+    alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "alert_chat_id", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_api_base_url")

@@ -12,17 +12,19 @@ from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
 from dialogs.model import (
     ConsentAnswered,
+    CountrySet,
     DialogModel,
     GoalSet,
     ReviewConsentAnswered,
     ScoreRecorded,
 )
+from dialogs.safety import flow as safety
 from prompts import Rendered, Renderer
 from storage import Database, Turn
 
 CONSENT_VERSION = 1  # raise when the consent text changes materially
 WELCOME, MENU = "welcome", "menu"
-REQUIRED_FLOWS = (WELCOME, MENU)
+REQUIRED_FLOWS = (WELCOME, MENU, safety.SAFETY)
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 
 
@@ -81,11 +83,15 @@ class _TurnRun:
             self.model = DialogModel(snapshot.flow, snapshot.state, dict(snapshot.context))
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
+        self.safety_hit = safety.screen_inbound(inbound)  # before anything else, in any state
 
     # -- the turn ------------------------------------------------------------------------------
 
     def run(self) -> TurnOutcome:
-        if self.fresh or self.lost:
+        if self.safety_hit is not None:
+            safety.enter(self, self.safety_hit.category)
+            self.ask()
+        elif self.fresh or self.lost:
             if self.lost:
                 self.say("system/lost_place")
             self.ask()
@@ -119,6 +125,8 @@ class _TurnRun:
                 self.move(WELCOME, None)
         elif name == "help":
             self.say("system/help")
+        elif name == safety.SOS:
+            safety.enter(self, safety.SOS)
         elif name in ("menu", "goals") and not consented:
             self.say("system/consent_first")
         elif name == "menu":
@@ -237,6 +245,7 @@ class _TurnRun:
             facts=m.facts,
             subject=m.words.get("subject"),
             expects=expects,
+            safety=safety.values(m.context),
             **extra,
         )
 
@@ -254,10 +263,16 @@ class _TurnRun:
                 turn.set_consent(answer, version=CONSENT_VERSION)
             elif isinstance(effect, ReviewConsentAnswered):
                 turn.set_review_consent(effect.allowed)
+            elif isinstance(effect, CountrySet):
+                turn.set_country(effect.code)
         # Before consent, nothing of what the client says is kept (CLINICAL.md, step 1).
         record = turn.client.consented
-        if record and not self.fresh:
-            self.log_inbound()
+        logged = self.log_inbound() if record and not self.fresh else None
+        if self.safety_hit is not None:  # kept before consent too, without the words
+            flow, state = self.received_in
+            turn.record_safety_event(
+                self.safety_hit.category, self.safety_hit.signal, flow, state, logged
+            )
         for reply, flow, state in self.replies:
             turn.queue_reply(
                 text=reply.text,
@@ -270,7 +285,7 @@ class _TurnRun:
             )
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
-    def log_inbound(self) -> None:
+    def log_inbound(self) -> int:
         inbound, (flow, state) = self.inbound, self.received_in
         kind: str = inbound.kind.value
         text: str | None = inbound.text
@@ -285,6 +300,6 @@ class _TurnRun:
             kind, text = inbound.text or "media", None
         elif self.model.choice is not None:
             choice = self.model.choice
-        self.turn.log_inbound(
+        return self.turn.log_inbound(
             kind=kind, text=text, choice=choice, flow=flow, state=state, at=inbound.at
         )

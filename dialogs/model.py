@@ -29,7 +29,12 @@ class ReviewConsentAnswered:
     allowed: bool
 
 
-Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered
+@dataclass(frozen=True)
+class CountrySet:
+    code: str  # where the client is, for emergency numbers (ISO 3166-1 alpha-2)
+
+
+Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered | CountrySet
 
 
 @dataclass

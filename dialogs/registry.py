@@ -13,6 +13,7 @@ from dialogs.model import (
     ReviewConsentAnswered,
     ScoreRecorded,
 )
+from dialogs.safety import flow as safety
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,12 @@ ACTIONS: dict[str, Named] = {
     "allow_review": Named(_allow_review, takes_arg=False),
     "refuse_review": Named(_refuse_review, takes_arg=False),
     "resume_paused": Named(_resume_paused, takes_arg=False),
+    "set_country": Named(safety.set_country, takes_arg=False),
+    "resume_before_safety": Named(safety.resume_before_safety, takes_arg=False),
 }
 
 GUARDS: dict[str, Named] = {
     "fact_is": Named(_fact_is, takes_arg=True),
     "has_paused": Named(_has_paused, takes_arg=False),
+    "has_safety_return": Named(safety.has_return, takes_arg=False),
 }

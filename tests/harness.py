@@ -34,6 +34,7 @@ class TestClient:
         self.last: list[Said] = []
         self.last_outcome: TurnOutcome | None = None
         self.paths: list[str] = []  # every transition taken, "flow#index"
+        self.locale: str | None = None  # Telegram's language code, e.g. "en-GB"
 
     # -- talking -------------------------------------------------------------------------------
 
@@ -71,6 +72,7 @@ class TestClient:
                 text=text,
                 choice=choice,
                 update_id=next(_update_ids),
+                locale=self.locale,
             )
         )
         self.last_outcome = outcome

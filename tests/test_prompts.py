@@ -11,10 +11,19 @@ from typing import Any
 import pytest
 
 from dialogs import FlowSet
+from dialogs.safety.flow import values as safety_values
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 
-ENGINE_SOURCE = (Path(__file__).parents[1] / "dialogs" / "engine.py").read_text(encoding="utf-8")
+ROOT = Path(__file__).parents[1]
+# Code that names templates itself (not through a flow): the engine, the safety flow's entry, the
+# safety alert.
+ENGINE_SOURCE = "\n".join(
+    (ROOT / name).read_text(encoding="utf-8")
+    for name in ("dialogs/engine.py", "dialogs/safety/flow.py", "bot/alerts.py")
+)
+# One client in the safety flow; tests/test_safety_flow.py renders every category and country.
+SAFETY = safety_values({"safety": {"category": "overdose", "country": "GB", "guessed": True}})
 
 REALISTIC_WORDS = {
     "topic": "I've been drinking more since I lost my job and it worries me a bit",
@@ -76,6 +85,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         subject=subject,
                         goals=goals,
                         expects=expects,
+                        safety=SAFETY,
                     )
                     yield where, rendered
 
