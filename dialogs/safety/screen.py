@@ -51,6 +51,11 @@ _LEET = str.maketrans(
 _LEET_IN_WORD = re.compile(r"(?<=[a-z])[013457@$]+|[013457@$]+(?=[a-z])")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+# Letters that look like Latin ones and that accent folding would drop (dotless i, Cyrillic).
+_LOOKALIKES = str.maketrans(
+    "\u0131\u0456\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0406\u0410\u0415\u041e\u0420\u0421\u0425",
+    "iiaeopcyxiaeopcx",
+)
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_CUTOFF = 85
@@ -198,7 +203,8 @@ def _token(token: str) -> str:
 
 def normalise(text: str) -> str:
     """Lowercase plain words, one space apart, with the rewrites above applied."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    folded = folded.encode("ascii", "ignore").decode("ascii")
     lowered = folded.translate(_APOSTROPHES).lower() if folded else text.lower()
     lowered = _LEET_IN_WORD.sub(lambda m: m.group(0).translate(_LEET), lowered)
     lowered = _STRETCHED.sub(r"\1", lowered)
