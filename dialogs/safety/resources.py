@@ -55,8 +55,9 @@ def directory() -> Directory:
 
 
 def _plain(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    words = re.sub(r"[^a-z ]+", " ", folded.lower()).split()
+    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    folded = folded.encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z ]+", " ", folded.lower().replace("'", "")).split()
     if words[:1] == ["the"]:
         words = words[1:]
     return " ".join(words)
