@@ -27,7 +27,8 @@ def report(title: str, pairs: list[tuple[str, str]], show_misses: bool) -> bool:
         recall = result.recall(label)
         target = f"(target {RECALL_TARGET})" if label in CRISIS else "(gentle check)"
         counts = f"{result.right[label]:>3}/{result.total[label]:<3}"
-        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}")
+        alarm = f"  any alarm {result.alarm_recall(label):5.3f}" if label in CRISIS else ""
+        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}{alarm}")
         met &= label not in CRISIS or recall >= RECALL_TARGET
     rate = result.false_alarm_rate
     flagged = result.total["ordinary"] - result.right["ordinary"]

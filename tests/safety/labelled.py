@@ -11,7 +11,14 @@ import yaml
 from dialogs.safety import screen
 
 HERE = Path(__file__).parent
-TUNED = ("messages", "second_round", "third_round")  # the rules were written against these
+TUNED = (  # the rules were written against these, round by round
+    "messages",
+    "second_round",
+    "third_round",
+    "fourth_round",
+    "fifth_round",
+    "sixth_round",
+)
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
 ORDINARY = "ordinary"
 CRISIS = ("suicide", "overdose", "medical", "violence")
@@ -35,10 +42,16 @@ def load(*names: str) -> list[tuple[str, str]]:
 class Score:
     total: Counter[str] = field(default_factory=Counter)
     right: Counter[str] = field(default_factory=Counter)
+    alarmed: Counter[str] = field(default_factory=Counter)  # flagged as any crisis category
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (label, got, message)
 
     def recall(self, label: str) -> float:
+        """Messages of this label found in this very category."""
         return self.right[label] / self.total[label] if self.total[label] else float("nan")
+
+    def alarm_recall(self, label: str) -> float:
+        """Messages of this label that start the safety flow at all, whatever the category."""
+        return self.alarmed[label] / self.total[label] if self.total[label] else float("nan")
 
     @property
     def false_alarm_rate(self) -> float:
@@ -53,6 +66,7 @@ def score(pairs: list[tuple[str, str]]) -> Score:
         found = screen(message)
         got = found.category.value if found else ORDINARY
         result.total[label] += 1
+        result.alarmed[label] += got in CRISIS
         if got == label:
             result.right[label] += 1
         else:
