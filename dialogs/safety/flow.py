@@ -28,6 +28,7 @@ OPENINGS = {  # what is said first, before the numbers
     SOS: "safety/sos",
 }
 RESOURCES = "safety/resources"
+PAST_REFLECTION = "safety/past_reflect"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def enter(run: _TurnRun, category: str) -> None:
     safety["guessed"] = chosen is None and safety["country"] is not None
     if category == Category.PAST:
         run.move(SAFETY, PAST_CHECK)
+        run.say(PAST_REFLECTION)
         return
     run.move(SAFETY, CHECK)
     run.say(OPENINGS[category])

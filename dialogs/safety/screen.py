@@ -45,6 +45,7 @@ class ScreenResult:
 # -- normalising -------------------------------------------------------------------------------
 
 MAX_SCREENED = 4000  # characters; longer texts are screened in full, in slices of this size
+SLICE_OVERLAP = 300  # so a phrase across two slices is still seen whole
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
@@ -250,11 +251,16 @@ def rules() -> Rules:
 
 def screen(text: str) -> ScreenResult | None:
     """The most urgent danger `text` signals, or None for ordinary talk."""
-    for start in range(0, max(len(text), 1), MAX_SCREENED):
+    past: ScreenResult | None = None
+    start = 0
+    while True:
         found = _screen_slice(text[start : start + MAX_SCREENED])
-        if found is not None and (found.alarm or start + MAX_SCREENED >= len(text)):
+        if found is not None and found.alarm:
             return found
-    return None
+        past = past or found
+        if start + MAX_SCREENED >= len(text):
+            return past
+        start += MAX_SCREENED - SLICE_OVERLAP
 
 
 def _screen_slice(text: str) -> ScreenResult | None:

@@ -106,8 +106,22 @@ def test_normalising_folds_case_leet_stretching_contractions_and_misspellings() 
 
 
 def test_a_signal_at_the_end_of_a_very_long_text_is_found() -> None:
-    found = screen("blah " * 3000 + "and I want to kill myself")
+    for length in (3000, 1600, 1601, 2000):  # 15,000 characters, and around slice edges
+        found = screen("blah " * length + "and I want to kill myself")
+        assert found is not None and found.category is Category.SUICIDE, length
+
+
+def test_a_signal_across_two_slices_of_a_long_text_is_found() -> None:
+    from dialogs.safety.screen import MAX_SCREENED
+
+    padding = "x" * (MAX_SCREENED - len("i want to ") - 1) + " "
+    found = screen(padding + "i want to kill myself" + " y" * 2000)
     assert found is not None and found.category is Category.SUICIDE
+
+
+def test_a_past_mention_in_a_long_text_is_still_a_gentle_check() -> None:
+    found = screen("I used to self harm years ago. " + "Now I go running. " * 400)
+    assert found is not None and found.category is Category.PAST
 
 
 def test_markup_and_template_syntax_are_just_text() -> None:
