@@ -20,6 +20,8 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages, train
+
 
 class Category(StrEnum):
     SUICIDE = "suicide"  # thoughts of suicide or self-harm
@@ -249,12 +251,13 @@ def rules() -> Rules:
     )
 
 
-def screen(text: str) -> ScreenResult | None:
-    """The most urgent danger `text` signals, or None for ordinary talk."""
+def screen(text: str, model: Classifier | None = None) -> ScreenResult | None:
+    """The most urgent danger `text` signals, or None for ordinary talk. `model` stands in for
+    the learnt second opinion (the bench cross-validates with it)."""
     past: ScreenResult | None = None
     start = 0
     while True:
-        found = _screen_slice(text[start : start + MAX_SCREENED])
+        found = _screen_slice(text[start : start + MAX_SCREENED], model or classifier())
         if found is not None and found.alarm:
             return found
         past = past or found
@@ -263,13 +266,39 @@ def screen(text: str) -> ScreenResult | None:
         start += MAX_SCREENED - SLICE_OVERLAP
 
 
-def _screen_slice(text: str) -> ScreenResult | None:
+def plain_text(text: str) -> str:
+    """The text as the rules read it: normalised, with ordinary idioms taken out."""
+    return " ".join(rules().idioms.sub(" ", normalise(text)).split())
+
+
+def _screen_slice(text: str, model: Classifier) -> ScreenResult | None:
     known = rules()
-    plain = known.idioms.sub(" ", normalise(text))
+    plain = plain_text(text)
+    hit = by_rules(known, plain) or _by_model(model, plain)
+    if hit is None:
+        return None
+    category, signal = hit
+    if known.past.search(plain) and not known.now.search(plain):
+        return ScreenResult(Category.PAST, f"{category.value}.{signal}")
+    return ScreenResult(category, signal)
+
+
+def by_rules(known: Rules, plain: str) -> tuple[Category, str] | None:
     for category, signals in known.by_urgency:
         for signal, pattern in signals:
             if pattern.search(plain):
-                if known.past.search(plain) and not known.now.search(plain):
-                    return ScreenResult(Category.PAST, f"{category}.{signal}")
-                return ScreenResult(category, signal)
+                return category, signal
     return None
+
+
+@lru_cache(maxsize=1)
+def classifier() -> Classifier:
+    """The second opinion, learnt once from the labelled messages."""
+    return train(plain_text, labelled_messages())
+
+
+def _by_model(model: Classifier, plain: str) -> tuple[Category, str] | None:
+    opinion = model.opinion(features(plain))
+    if opinion.belief < THRESHOLD:
+        return None
+    return Category(opinion.category), "model"

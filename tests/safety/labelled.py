@@ -1,4 +1,5 @@
-"""The labelled messages of tests/safety/*.yaml, and how the screen scores on them."""
+"""The labelled messages (dialogs/safety/labelled/*.yaml, and the held-out set here), and how the
+screen scores on them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import yaml
 
 from dialogs.safety import screen
+from dialogs.safety.model import Classifier
 
 HERE = Path(__file__).parent
+TUNED_DIR = Path(__file__).parents[2] / "dialogs" / "safety" / "labelled"
 TUNED = (  # the rules were written against these, round by round
     "messages",
     "second_round",
@@ -29,7 +32,8 @@ def load(*names: str) -> list[tuple[str, str]]:
     """(label, message) pairs from the named sets."""
     pairs = []
     for name in names:
-        data = yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
+        path = HERE / f"{name}.yaml" if name == HOLDOUT else TUNED_DIR / f"{name}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         unknown = set(data) - set(LABELS)
         assert not unknown, f"{name}.yaml: unknown labels {unknown}"
         pairs.extend(
@@ -60,10 +64,10 @@ class Score:
         return flagged / self.total[ORDINARY] if self.total[ORDINARY] else float("nan")
 
 
-def score(pairs: list[tuple[str, str]]) -> Score:
+def score(pairs: list[tuple[str, str]], model: Classifier | None = None) -> Score:
     result = Score()
     for label, message in pairs:
-        found = screen(message)
+        found = screen(message, model)
         got = found.category.value if found else ORDINARY
         result.total[label] += 1
         result.alarmed[label] += got in CRISIS

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dialogs.safety import Category, normalise, screen
-from dialogs.safety.screen import rules
-from tests.safety.labelled import CRISIS, TUNED, load, score
+from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages
+from dialogs.safety.screen import by_rules, classifier, plain_text, rules
+from tests.safety.labelled import CRISIS, HOLDOUT, TUNED, load, score
 
 RECALL_TARGET = 0.98  # each crisis category, right category
 PAST_TARGET = 0.9  # historic mentions recognised as such (a miss is an alarm or nothing)
@@ -141,3 +142,39 @@ def test_signals_name_a_rule_never_the_clients_words() -> None:
 def test_the_screen_is_deterministic(tuned: list[tuple[str, str]]) -> None:
     first = [screen(message) for _, message in tuned]
     assert first == [screen(message) for _, message in tuned]
+
+
+# -- the second opinion --------------------------------------------------------------------------
+
+
+def test_the_second_opinion_learns_from_the_labelled_sets_and_never_the_held_out_one() -> None:
+    taught = {message for _, message in labelled_messages()}
+    assert taught == {message for _, message in load(*TUNED)}
+    assert not taught & {message for _, message in load(HOLDOUT)}
+
+
+def test_the_classifier_learns_which_words_go_with_which_label() -> None:
+    examples = [
+        ("suicide", features("i want to disappear for good")),
+        ("suicide", features("i want to vanish for good")),
+        ("ordinary", features("i want a pizza")),
+        ("ordinary", features("i want to drink less")),
+        ("ordinary", features("going to the match")),
+    ]
+    model = Classifier(examples)
+    worried = model.opinion(features("i will vanish for good"))
+    calm = model.opinion(features("a pizza at the match"))
+    assert worried.category == "suicide" and worried.belief > 0.9
+    assert calm.belief < 0.5
+
+
+def test_the_second_opinion_speaks_only_when_the_rules_are_silent_and_it_is_sure() -> None:
+    heard = 0
+    for _, message in load(*TUNED):
+        found = screen(message)
+        if found is not None and found.signal == "model":
+            heard += 1
+            plain = plain_text(message)
+            assert by_rules(rules(), plain) is None, message
+            assert classifier().opinion(features(plain)).belief >= THRESHOLD, message
+    assert 0 < heard < len(load(*TUNED)) // 10  # the rules do most of the work
