@@ -13,13 +13,14 @@ from telegram.ext import ExtBot
 
 from bot.app import Services
 from dialogs.safety import CRISIS
-from storage.alerts import mark_alert_failed, mark_alert_sent, pending_alerts
+from storage.alerts import alerted_since, mark_alert_failed, mark_alert_sent, pending_alerts
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 ALERT_TEMPLATE = "safety/alert"
 ALERT_WINDOW = timedelta(hours=24)  # older events are for review, too late to alert on
+QUIET_AFTER_ALERT = timedelta(minutes=30)  # one alert covers a client's repeats of a category
 MAX_ALERT_ATTEMPTS = 20  # tried at every turn and every outbox retry until then
 ALERTED = tuple(category.value for category in CRISIS)  # a past mention is no alarm
 
@@ -41,6 +42,15 @@ async def send_alerts(bot: ExtBot[None], services: Services, lock: asyncio.Lock)
             max_attempts=MAX_ALERT_ATTEMPTS,
         )
         for alert in alerts:
+            if await asyncio.to_thread(
+                alerted_since,
+                db,
+                client_id=alert.client_id,
+                category=alert.category,
+                since=alert.created_at - QUIET_AFTER_ALERT,
+            ):  # the on-call chat already knows; the event stays for review
+                await asyncio.to_thread(mark_alert_sent, db, alert.event_id)
+                continue
             text = renderer.render(
                 ALERT_TEMPLATE,
                 code=alert.client_code,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select as select_columns
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from storage.models import Client, SafetyEvent, utcnow
 @dataclass(frozen=True)
 class PendingAlert:
     event_id: int
+    client_id: int
     client_code: str  # pseudonymous; the alert never carries the client's words
     category: str
     created_at: datetime
@@ -31,7 +33,13 @@ def pending_alerts(
 ) -> list[PendingAlert]:
     """Events of these categories since `since`, not yet announced, oldest first."""
     query = (
-        select(SafetyEvent.id, Client.code, SafetyEvent.category, SafetyEvent.created_at)
+        select_columns(
+            col(SafetyEvent.id),
+            col(SafetyEvent.client_id),
+            col(Client.code),
+            col(SafetyEvent.category),
+            col(SafetyEvent.created_at),
+        )
         .join(Client, col(Client.id) == col(SafetyEvent.client_id))
         .where(col(SafetyEvent.alerted_at).is_(None), col(SafetyEvent.created_at) >= since)
         .where(col(SafetyEvent.category).in_(categories))
@@ -40,12 +48,25 @@ def pending_alerts(
         .limit(limit)
     )
     with Session(db.engine) as session:
-        rows = session.exec(query).all()
+        rows = session.execute(query).all()
     return [
-        PendingAlert(event_id=i, client_code=code, category=category, created_at=at)
-        for i, code, category, at in rows
+        PendingAlert(
+            event_id=i, client_id=client, client_code=code, category=category, created_at=at
+        )
+        for i, client, code, category, at in rows
         if i is not None
     ]
+
+
+def alerted_since(db: Database, *, client_id: int, category: str, since: datetime) -> bool:
+    """Whether an alert of this category for this client went out since `since`."""
+    query = select(SafetyEvent.id).where(
+        col(SafetyEvent.client_id) == client_id,
+        col(SafetyEvent.category) == category,
+        col(SafetyEvent.alerted_at) >= since,
+    )
+    with Session(db.engine) as session:
+        return session.exec(query.limit(1)).first() is not None
 
 
 def mark_alert_sent(db: Database, event_id: int) -> None:

@@ -110,6 +110,20 @@ async def test_an_alert_that_fails_goes_out_with_a_later_turn_once(
     assert len(double.chats[ON_CALL].messages) == 1
 
 
+async def test_repeats_of_a_category_share_one_alert_and_a_new_category_gets_its_own(
+    alex: Person, double: TelegramDouble, services: Services
+) -> None:
+    await alex.consents()
+    await alex.says("i want to die")
+    await alex.taps("Yes, I'm safe right now")
+    await alex.says("no i really want to kill myself")
+    await alex.says("my husband is hurting me")
+    alerts = [m.text for m in double.chats[ON_CALL].messages]
+    assert len(alerts) == 2 and "suicide" in alerts[0] and "violence" in alerts[1]
+    assert len(safety_events(services)) == 3
+    assert all(event.alerted_at is not None for event in safety_events(services))
+
+
 async def test_a_past_mention_is_recorded_but_raises_no_alarm(
     alex: Person, double: TelegramDouble, services: Services
 ) -> None:
