@@ -161,11 +161,14 @@ def test_every_safety_template_renders_for_every_category_and_country_guarded(
 def test_the_numbers_show_the_emergency_number_first_and_lines_for_the_category(
     renderer: Renderer, category: str
 ) -> None:
-    for code, country in directory().countries.items():
+    for code in [*directory().countries, None]:
+        country = directory().place(code)
         context = {"safety": {"category": category, "country": code}}
         text = renderer.render(RESOURCES, safety=values(context)).text
-        assert f"Help in {country.name}" in text and country.emergency in text
-        assert text.index(country.emergency) < text.index("•"), code
+        lines = text.splitlines()
+        assert lines[0] == f"<b>Help in {country.name}</b>", code
+        assert lines[1].startswith(f"Emergency: <b>{country.emergency}</b>"), code
+        assert lines[2].startswith("• ") and "•" not in lines[1], code
 
 
 def test_the_directory_holds_the_well_known_numbers() -> None:
