@@ -40,6 +40,7 @@ class Conversation:
         self.renderer = renderer
         self.locks = ClientLocks()
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
+        safety.warm_up()
 
     async def take_turn(
         self, inbound: Inbound, deliver: Callable[[TurnOutcome], Awaitable[None]]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dialogs.events import Inbound, InboundKind
 from dialogs.model import CountrySet, DialogModel
 from dialogs.safety.resources import country_from_locale, find_country, view
-from dialogs.safety.screen import Category, screen
+from dialogs.safety.screen import Category, classifier, rules, screen
 
 if TYPE_CHECKING:
     from dialogs.engine import _TurnRun
@@ -37,6 +37,12 @@ class SafetyHit:
 
     category: str
     signal: str
+
+
+def warm_up() -> None:
+    """Compile the rules and learn the second opinion now (about 0.1 s), not in a client's turn."""
+    rules()
+    classifier()
 
 
 def screen_inbound(inbound: Inbound) -> SafetyHit | None:
