@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database schema up to date")
     flows = commands.add_parser("flows", help="check the flows and templates; --mermaid draws them")
     flows.add_argument("--mermaid", action="store_true")
+    commands.add_parser(
+        "fidelity", help="MI fidelity of the scripted conversations, per flow and overall"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "flows":
         return _flows(args.mermaid)
+    if args.command == "fidelity":
+        return _fidelity()
     if args.command == "migrate":
         from storage import Database
 
@@ -95,6 +100,15 @@ def _flows(mermaid: bool) -> int:
                 f"{name}: {len(flow.spec.states)} states, {len(flow.spec.transitions)} transitions"
             )
     return 0
+
+
+def _fidelity() -> int:
+    from bot.fidelity import format_report, measure
+
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+    report = measure()
+    print(format_report(report), end="")
+    return 0 if report.overall.non_adherent == 0 else 1
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -211,6 +212,30 @@ def keyboard(item: OutboxItem) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+async def send_item(bot: ExtBot[None], item: OutboxItem) -> None:
+    """One outbox item as one Telegram message: text, or a photo or document with the text as
+    its caption (our captions are short; a longer text goes first as its own message)."""
+    chat_id = int(item.external_id)
+    if item.attachment is None:
+        await bot.send_message(
+            chat_id=chat_id, text=item.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(item)
+        )
+        return
+    kind, filename, content = item.attachment
+    caption: str | None = item.text
+    if len(item.text) > MessageLimit.CAPTION_LENGTH:
+        await bot.send_message(chat_id=chat_id, text=item.text, parse_mode=ParseMode.HTML)
+        caption = None
+    send = bot.send_photo if kind == "photo" else bot.send_document
+    await send(
+        chat_id,
+        InputFile(content, filename=filename),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(item),
+    )
+
+
 async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int) -> int:
     """Send the client's undelivered replies, in order; returns how many were sent. Call it
     holding the client's lock, so no reply goes out twice."""
@@ -219,12 +244,7 @@ async def deliver_pending(bot: ExtBot[None], services: Services, client_id: int)
     items = await asyncio.to_thread(db.pending_outbox, client_id=client_id)
     for item in items:
         try:
-            await bot.send_message(
-                chat_id=int(item.external_id),
-                text=item.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(item),
-            )
+            await send_item(bot, item)
         except Forbidden:
             log.info("client %s blocked the bot: marked unreachable", item.client_id)
             await asyncio.to_thread(db.mark_unreachable, item.client_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from pathlib import Path
 from typing import TextIO
 
 from dialogs import Conversation, Inbound, InboundKind
@@ -13,6 +14,7 @@ from storage import OutboxItem
 CHANNEL = "terminal"
 PROMPT = "you> "
 MAX_WIDTH = 100
+FILES_DIR = Path("alongside-files")  # where files the bot sends are saved, under the cwd
 
 
 def parse_line(line: str, client: str) -> Inbound | None:
@@ -44,10 +46,13 @@ def format_item(item: OutboxItem, width: int | None = None) -> str:
 
 
 class TerminalChat:
-    def __init__(self, conversation: Conversation, client: str, out: TextIO) -> None:
+    def __init__(
+        self, conversation: Conversation, client: str, out: TextIO, files_dir: Path = FILES_DIR
+    ) -> None:
         self.conversation = conversation
         self.client = client
         self.out = out
+        self.files_dir = files_dir
 
     def send(self, inbound: Inbound) -> None:
         outcome = self.conversation.handle(inbound)
@@ -61,8 +66,19 @@ class TerminalChat:
         )
         for item in db.pending_outbox(client_id=client_id):
             self.out.write("\n" + format_item(item, width) + "\n")
+            if item.attachment is not None:
+                self.out.write(f"  [{item.attachment[0]} saved to {self.save(item.attachment)}]\n")
             db.mark_sent(item.id)
         self.out.flush()
+
+    def save(self, attachment: tuple[str, str, bytes]) -> Path:
+        """Write a file the bot sent into `files_dir`, readable by this user only."""
+        _, filename, content = attachment
+        self.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self.files_dir / (Path(filename).name or "file")
+        path.touch(mode=0o600)
+        path.write_bytes(content)
+        return path
 
     def run(self, source: TextIO) -> None:
         """Greet (or pick up where we were), then read lines until end of input."""

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from dialogs.events import Choice, Inbound, InboundKind, Reply, TurnOutcome
+from dialogs import data_rights
+from dialogs.events import Attachment, Choice, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
@@ -14,6 +15,7 @@ from dialogs.model import (
     ConsentAnswered,
     CountrySet,
     DialogModel,
+    ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
     ScoreRecorded,
@@ -22,9 +24,9 @@ from dialogs.safety import flow as safety
 from prompts import Rendered, Renderer
 from storage import Database, Turn
 
-CONSENT_VERSION = 1  # raise when the consent text changes materially
+CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydata, /forget)
 WELCOME, MENU = "welcome", "menu"
-REQUIRED_FLOWS = (WELCOME, MENU, safety.SAFETY)
+REQUIRED_FLOWS = (WELCOME, MENU, safety.SAFETY, *data_rights.FLOWS)
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 
 
@@ -39,6 +41,7 @@ class Conversation:
         self.flows = flows
         self.renderer = renderer
         self.locks = ClientLocks()
+        self.consent_version = CONSENT_VERSION
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
         safety.warm_up()
 
@@ -82,6 +85,8 @@ class _TurnRun:
             self.model = DialogModel(start, self.flows[start].spec.initial, context)
         else:
             self.model = DialogModel(snapshot.flow, snapshot.state, dict(snapshot.context))
+        self.model.consented = turn.client.consented
+        self.model.review_consent = turn.client.review_consent
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
         self.safety_hit = safety.screen_inbound(inbound)  # before anything else, in any state
@@ -96,6 +101,8 @@ class _TurnRun:
             if self.lost:
                 self.say("system/lost_place")
             self.ask()
+        elif data_rights.consent_outdated(self):
+            data_rights.ask_consent_again(self)
         else:
             self.dispatch()
         self.commit()
@@ -104,6 +111,7 @@ class _TurnRun:
             replies=tuple(reply for reply, _, _ in self.replies),
             notice=self.notice,
             path=tuple(self.model.path),
+            said_in=tuple(flow for _, flow, _ in self.replies),
         )
 
     def dispatch(self) -> None:
@@ -137,6 +145,8 @@ class _TurnRun:
         elif name == "goals":
             goals = {kind: goal.words for kind, goal in self.turn.current_goals().items()}
             self.say("system/goals", goals=goals)
+        elif name in data_rights.COMMANDS:
+            data_rights.command(self, name)
         else:
             self.say("system/unknown_command")
         self.ask()
@@ -193,12 +203,20 @@ class _TurnRun:
             jump, self.model.jump = self.model.jump, None
             if jump is not None and self.flows.has_state(jump[0], jump[1] or ""):
                 self.model.flow, self.model.state = jump[0], jump[1] or ""
+                self.recap()
                 continue
             handoff = self.flows[self.model.flow].state(self.model.state).handoff
             if handoff is None:
                 return
+            if self.model.flow == MENU:
+                self.recap()
             self.move(handoff, None)
         raise RuntimeError(f"flows hand off in a loop at {self.model.flow}.{self.model.state}")
+
+    def recap(self) -> None:
+        """Back from an interruption, or off from the menu: what the client has told us."""
+        if "subject" in self.model.words or "topic" in self.model.words:
+            self.say("system/recap")
 
     def move(self, flow: str, state: str | None) -> None:
         self.model.flow = flow
@@ -231,9 +249,16 @@ class _TurnRun:
             self.say(hint)
         self.say(state.say, choices=choices)
 
-    def say(self, template: str, *, choices: tuple[Choice, ...] = (), **extra: Any) -> None:
+    def say(
+        self,
+        template: str,
+        *,
+        choices: tuple[Choice, ...] = (),
+        attachment: Attachment | None = None,
+        **extra: Any,
+    ) -> None:
         rendered = self.render(template, **extra)
-        reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices)
+        reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices, attachment)
         self.replies.append((reply, self.model.flow, self.model.state))
 
     def render(self, template: str, **extra: Any) -> Rendered:
@@ -247,6 +272,7 @@ class _TurnRun:
             subject=m.words.get("subject"),
             expects=expects,
             safety=safety.values(m.context),
+            client={"consented": m.consented, "review": m.review_consent},
             **extra,
         )
 
@@ -254,6 +280,10 @@ class _TurnRun:
 
     def commit(self) -> None:
         turn = self.turn
+        if ForgetRequested() in self.model.effects:
+            data_rights.forget(self)  # erases everything; the one reply says what went
+            self.queue_replies(record=False)
+            return
         for effect in self.model.effects:
             if isinstance(effect, GoalSet):
                 turn.set_goal(effect.kind, effect.words, effect.option)
@@ -261,7 +291,7 @@ class _TurnRun:
                 turn.record_score(effect.ruler, effect.score)
             elif isinstance(effect, ConsentAnswered):
                 answer = "given" if effect.given else "declined"
-                turn.set_consent(answer, version=CONSENT_VERSION)
+                turn.set_consent(answer, version=self.conv.consent_version)
             elif isinstance(effect, ReviewConsentAnswered):
                 turn.set_review_consent(effect.allowed)
             elif isinstance(effect, CountrySet):
@@ -274,8 +304,12 @@ class _TurnRun:
             turn.record_safety_event(
                 self.safety_hit.category, self.safety_hit.signal, flow, state, logged
             )
+        self.queue_replies(record=record)
+        turn.save_dialog(self.model.flow, self.model.state, self.model.context)
+
+    def queue_replies(self, *, record: bool) -> None:
         for reply, flow, state in self.replies:
-            turn.queue_reply(
+            self.turn.queue_reply(
                 text=reply.text,
                 choices=[{"data": c.data, "label": c.label} for c in reply.choices],
                 template=reply.template,
@@ -283,8 +317,16 @@ class _TurnRun:
                 flow=flow,
                 state=state,
                 record=record,
+                attachment=(
+                    None
+                    if reply.attachment is None
+                    else (
+                        reply.attachment.kind.value,
+                        reply.attachment.filename,
+                        reply.attachment.content,
+                    )
+                ),
             )
-        turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
     def log_inbound(self) -> int:
         inbound, (flow, state) = self.inbound, self.received_in

@@ -33,12 +33,28 @@ class Choice:
     data: str  # callback data: "<question id>:<key>", well under Telegram's 64 bytes
 
 
+class AttachmentKind(StrEnum):
+    DOCUMENT = "document"  # a file to keep, e.g. the client's data as JSON
+    PHOTO = "photo"  # a picture shown in the chat, e.g. a progress chart (PNG)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: AttachmentKind
+    filename: str  # a plain name, no directories
+    content: bytes
+
+    def __repr__(self) -> str:  # keep the content (the client's data) out of reprs and logs
+        return f"Attachment({self.kind.value}, {self.filename!r}, {len(self.content)} bytes)"
+
+
 @dataclass(frozen=True)
 class Reply:
-    text: str  # Telegram HTML
+    text: str  # Telegram HTML; the caption when there is an attachment
     template: str
     mi_code: str
     choices: tuple[Choice, ...] = ()
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)
@@ -48,3 +64,4 @@ class TurnOutcome:
     notice: str | None = None  # a short toast for a button that no longer applies
     duplicate: bool = False  # the update was handled before; nothing changed
     path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
+    said_in: tuple[str, ...] = ()  # the flow each reply was said in, in order

@@ -43,6 +43,7 @@ class StateSpec(_Strict):
     expects: Literal["text", "choice", "scale"] | None = None
     choices: tuple[ChoiceSpec, ...] = ()
     handoff: str | None = None  # entering this state moves the client to this flow
+    entry: bool = False  # the engine may move a client straight here (e.g. to renew consent)
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -230,7 +231,8 @@ def _check(
                     "without conditions",
                 )
 
-    reached, queue = {spec.initial}, deque([spec.initial])
+    roots = [spec.initial, *(name for name, s in spec.states.items() if s.entry)]
+    reached, queue = set(roots), deque(roots)
     while queue:
         here = queue.popleft()
         for t in spec.transitions:

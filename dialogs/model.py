@@ -34,7 +34,14 @@ class CountrySet:
     code: str  # where the client is, for emergency numbers (ISO 3166-1 alpha-2)
 
 
-Effect = GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered | CountrySet
+@dataclass(frozen=True)
+class ForgetRequested:
+    """The client confirmed /forget: erase everything about them at commit."""
+
+
+Effect = (
+    GoalSet | ScoreRecorded | ConsentAnswered | ReviewConsentAnswered | CountrySet | ForgetRequested
+)
 
 
 @dataclass
@@ -49,6 +56,8 @@ class DialogModel:
     effects: list[Effect] = field(default_factory=list)
     jump: tuple[str, str | None] | None = None  # (flow, state or None for its initial)
     path: list[str] = field(default_factory=list)  # transitions taken this turn, "flow#index"
+    consented: bool = False  # the client's consent, as it stood when the turn began
+    review_consent: bool = False  # counselor review, updated by this turn's answer
 
     @property
     def words(self) -> dict[str, str]:

@@ -9,11 +9,13 @@ from typing import Any
 from dialogs.model import (
     ConsentAnswered,
     DialogModel,
+    ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
     ScoreRecorded,
 )
 from dialogs.safety import flow as safety
+from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,25 @@ def _decline_consent(model: DialogModel, _: None) -> None:
 
 
 def _allow_review(model: DialogModel, _: None) -> None:
+    model.review_consent = True
     model.effects.append(ReviewConsentAnswered(allowed=True))
 
 
 def _refuse_review(model: DialogModel, _: None) -> None:
+    model.review_consent = False
     model.effects.append(ReviewConsentAnswered(allowed=False))
+
+
+def _forget_everything(model: DialogModel, _: None) -> None:
+    model.effects.append(ForgetRequested())
 
 
 def _resume_paused(model: DialogModel, _: None) -> None:
     paused = model.context.pop("paused", None)
     if paused:
         model.jump = (paused["flow"], paused["state"])
+        if paused.get("then"):  # a place kept from before this one
+            model.context["paused"] = paused["then"]
 
 
 def _fact_is(model: DialogModel, expectation: str) -> bool:
@@ -73,6 +83,27 @@ def _fact_is(model: DialogModel, expectation: str) -> bool:
 
 def _has_paused(model: DialogModel, _: None) -> bool:
     return model.paused is not None
+
+
+def _has_fact(model: DialogModel, key: str) -> bool:
+    return key in model.facts
+
+
+def _review_allowed(model: DialogModel, _: None) -> bool:
+    return model.review_consent
+
+
+def _review_refused(model: DialogModel, _: None) -> bool:
+    """Counselor review is off, and can be turned on: only a consenting client can."""
+    return model.consented and not model.review_consent
+
+
+def _withdrawal_risk(model: DialogModel, _: None) -> bool:
+    """The client's goal means stopping or cutting down something whose sudden stop after heavy
+    daily use can be medically dangerous (alcohol, benzodiazepines)."""
+    return model.facts.get("change_option") in WITHDRAWAL_OPTIONS and mentions_withdrawal_risk(
+        model.words.get("subject", ""), model.words.get("topic", ""), model.text or ""
+    )
 
 
 ACTIONS: dict[str, Named] = {
@@ -87,10 +118,15 @@ ACTIONS: dict[str, Named] = {
     "resume_paused": Named(_resume_paused, takes_arg=False),
     "set_country": Named(safety.set_country, takes_arg=False),
     "resume_before_safety": Named(safety.resume_before_safety, takes_arg=False),
+    "forget_everything": Named(_forget_everything, takes_arg=False),
 }
 
 GUARDS: dict[str, Named] = {
     "fact_is": Named(_fact_is, takes_arg=True),
     "has_paused": Named(_has_paused, takes_arg=False),
     "has_safety_return": Named(safety.has_return, takes_arg=False),
+    "has_fact": Named(_has_fact, takes_arg=True),
+    "review_allowed": Named(_review_allowed, takes_arg=False),
+    "review_refused": Named(_review_refused, takes_arg=False),
+    "withdrawal_risk": Named(_withdrawal_risk, takes_arg=False),
 }

@@ -37,6 +37,10 @@ class OutboxItem:
     external_id: str
     text: str
     choices: tuple[tuple[str, str], ...]  # (callback data, label)
+    attachment: tuple[str, str, bytes] | None = None  # (document | photo, file name, content)
+
+    def __repr__(self) -> str:  # no text or file content in reprs (and so in logs)
+        return f"OutboxItem(id={self.id}, client_id={self.client_id}, channel={self.channel!r})"
 
 
 def create_db_engine(url: str) -> Engine:
@@ -154,12 +158,18 @@ class Database:
                 external_id=external_id,
                 text=message.text,
                 choices=tuple((c["data"], c["label"]) for c in message.choices),
+                attachment=(
+                    (message.attachment_kind, message.attachment_name or "file", message.attachment)
+                    if message.attachment_kind and message.attachment is not None
+                    else None
+                ),
             )
             for message, channel, external_id in rows
         ]
 
     def mark_sent(self, outbox_id: int) -> None:
-        self._set_outbox(outbox_id, status="sent", sent_at=utcnow())
+        """Delivered: an attached file is not kept once the client has it."""
+        self._set_outbox(outbox_id, status="sent", sent_at=utcnow(), attachment=None)
 
     def mark_failed_attempt(self, outbox_id: int, max_attempts: int) -> None:
         """Count a failed delivery; after `max_attempts` the reply is dropped, not retried."""
@@ -170,6 +180,7 @@ class Database:
             message.attempts += 1
             if message.attempts >= max_attempts:
                 message.status = "dropped"
+                message.attachment = None
 
     def mark_unreachable(self, client_id: int) -> None:
         """The client blocked the bot: stop writing to them, and drop what was queued."""
@@ -180,7 +191,7 @@ class Database:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.client_id == client_id, OutboxMessage.status == "pending")  # type: ignore[arg-type]
-                .values(status="dropped")
+                .values(status="dropped", attachment=None)
             )
 
     def count_clients(self) -> int:

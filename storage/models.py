@@ -3,7 +3,16 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -126,6 +135,10 @@ class OutboxMessage(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | dropped
+    # A file sent with the reply (the text is its caption); the content is cleared once sent.
+    attachment_kind: str | None = Field(default=None, max_length=16)  # document | photo
+    attachment_name: str | None = Field(default=None, max_length=128)
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     attempts: int = 0
     created_at: datetime = _when()
     sent_at: datetime | None = _when(nullable=True)

@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.client_data import erase_client, export_client
 from storage.models import (
     Client,
     DialogState,
@@ -135,6 +137,42 @@ class Turn:
             )
         )
 
+    # -- data rights (/mydata, /forget) -------------------------------------------------------
+
+    def export(self) -> dict[str, Any]:
+        """Everything stored about this client, as JSON-ready data."""
+        self._session.flush()
+        return export_client(self._session, self._id)
+
+    def forget(self) -> dict[str, int]:
+        """Erase everything about this client (rows per table are returned), and carry on the
+        turn as a brand-new client at the same address: no consent, no dialog, a new code. That
+        blank row, like the one any first message creates, is what lets this reply reach them."""
+        from storage.database import new_client_code  # the database module imports this one
+
+        old = self._client
+        self._session.flush()
+        self._session.expunge_all()  # the rows below are deleted in SQL, not through the ORM
+        counts = erase_client(self._session, self._id)
+        for _ in range(5):
+            fresh = Client(
+                channel=old.channel,
+                external_id=old.external_id,
+                code=new_client_code(),
+                locale=old.locale,
+                created_at=self.now,
+                last_active_at=self.now,
+            )
+            try:
+                with self._session.begin_nested():
+                    self._session.add(fresh)
+                    self._session.flush()
+            except IntegrityError:  # a code collision: draw again
+                continue
+            self._client, self._dialog = fresh, None
+            return counts
+        raise RuntimeError("could not allocate a client code")
+
     # -- dialog state --------------------------------------------------------------------------
 
     def save_dialog(self, flow: str, state: str, context: dict[str, Any]) -> None:
@@ -213,10 +251,21 @@ class Turn:
         flow: str,
         state: str,
         record: bool,
+        attachment: tuple[str, str, bytes] | None = None,
     ) -> None:
-        """Queue a reply for delivery; `record` also writes it to the transcript."""
+        """Queue a reply for delivery; `record` also writes it to the transcript. An
+        `attachment` is (kind, file name, content); only its name goes into the transcript."""
+        kind, name, content = attachment or (None, None, None)
         self._session.add(
-            OutboxMessage(client_id=self._id, text=text, choices=choices, created_at=self.now)
+            OutboxMessage(
+                client_id=self._id,
+                text=text,
+                choices=choices,
+                attachment_kind=kind,
+                attachment_name=name,
+                attachment=content,
+                created_at=self.now,
+            )
         )
         if record:
             self._record(

@@ -17,6 +17,7 @@ class Said:
     text: str  # plain text, as the terminal shows it
     html: str
     buttons: tuple[tuple[str, str], ...]  # (callback data, label)
+    attachment: tuple[str, str, bytes] | None = None  # (kind, file name, content)
 
     @property
     def labels(self) -> list[str]:
@@ -80,7 +81,8 @@ class TestClient:
         db = self.conversation.db
         self.last = []
         for item in db.pending_outbox(client_id=outcome.client_id):
-            self.last.append(Said(html_to_plain(item.text), item.text, item.choices))
+            said = Said(html_to_plain(item.text), item.text, item.choices, item.attachment)
+            self.last.append(said)
             db.mark_sent(item.id)
         self.history.extend(self.last)
         return self.last

@@ -4,7 +4,8 @@ Push updates in (`push_text`, `push_callback`, ...), then await what the client 
 (`wait_for_messages`). Everything the bot calls is recorded per chat, in order.
 
 PTB 22 posts its parameters as a form, each value JSON-encoded except plain strings; the double
-also takes a JSON body. It implements only the methods the adapter uses."""
+also takes a JSON body. It implements only the methods the adapter uses; files
+arrive as (file name, content)."""
 
 # ruff: noqa: ASYNC109 (the waits take a plain `timeout`, which reads best in a test)
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 JSON_FIELDS = ("reply_markup", "commands", "allowed_updates")  # the rest: strings and numbers
 BLOCKED = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
@@ -35,6 +37,7 @@ class Sent:
     text: str
     parse_mode: str | None
     reply_markup: dict[str, Any] | None
+    file: tuple[str, str, bytes] | None = None  # (photo | document, file name, content)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -54,8 +57,17 @@ class Sent:
             "date": int(time.time()),
             "chat": {"id": self.chat_id, "type": "private", "first_name": "Client"},
             "from": BOT_USER,
-            "text": self.text,
         }
+        if self.file is None:
+            message["text"] = self.text
+        else:
+            kind, name, content = self.file
+            file_id = {"file_id": f"f{self.message_id}", "file_unique_id": f"u{self.message_id}"}
+            message["caption"] = self.text
+            if kind == "photo":
+                message["photo"] = [{**file_id, "width": 1, "height": 1, "file_size": len(content)}]
+            else:
+                message["document"] = {**file_id, "file_name": name, "file_size": len(content)}
         if self.reply_markup and self.reply_markup.get("inline_keyboard"):
             message["reply_markup"] = self.reply_markup
         return message
@@ -262,9 +274,27 @@ class TelegramDouble:
                 return []
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        return self._send("sendMessage", params, params["text"])
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        name, content = params["photo"]
+        return self._send("sendPhoto", params, params.get("caption", ""), ("photo", name, content))
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
+        name, content = params["document"]
+        file = ("document", name, content)
+        return self._send("sendDocument", params, params.get("caption", ""), file)
+
+    def _send(
+        self,
+        method: str,
+        params: dict[str, Any],
+        text: str,
+        file: tuple[str, str, bytes] | None = None,
+    ) -> Any:
         chat_id = int(params["chat_id"])
         chat = self.chats[chat_id]
-        chat.calls.append("sendMessage")
+        chat.calls.append(method)
         if chat_id in self.blocked:
             return web.json_response(BLOCKED, status=403)
         if self.failing[chat_id] > 0:
@@ -273,9 +303,10 @@ class TelegramDouble:
         sent = Sent(
             message_id=next(self._message_ids),
             chat_id=chat_id,
-            text=params["text"],
+            text=text,
             parse_mode=params.get("parse_mode"),
             reply_markup=params.get("reply_markup"),
+            file=file,
         )
         chat.messages.append(sent)
         return sent.as_json()
@@ -318,6 +349,11 @@ async def _params(request: web.Request) -> dict[str, Any]:
         return dict(body) if body else {}
     form = await request.post()
     params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    files = {k: (v.filename, v.file.read()) for k, v in form.items() if isinstance(v, FileField)}
+    params.update(files)
+    for key, value in list(params.items()):  # a file posted as "attach://<field>"
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = files[value.removeprefix("attach://")]
     for key in JSON_FIELDS:
         if key in params:
             params[key] = json.loads(params[key])

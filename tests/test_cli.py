@@ -46,7 +46,7 @@ def test_run_without_a_token_talks_in_the_terminal_on_a_sqlite_file(tmp_path: Pa
 
 def test_flows_are_checked_and_drawn() -> None:
     checked = alongside("flows")
-    assert checked.returncode == 0 and "welcome: 5 states" in checked.stdout
+    assert checked.returncode == 0 and "\nwelcome: 7 states" in checked.stdout
     drawn = alongside("flows", "--mermaid")
     assert drawn.stdout.startswith("stateDiagram-v2")
 

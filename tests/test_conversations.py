@@ -1,4 +1,4 @@
-"""Conversation scripts, written as data in tests/conversations/*.yaml: `user:` and `tap:` steps
+"""Conversation scripts, written as data in dialogs/scripts/*.yaml: `user:` and `tap:` steps
 go in, `bot:` steps check what came back, and a few steps look at what was stored."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import pytest
 import yaml
 from sqlmodel import Session, col, select
 
+from bot.fidelity import script_paths
 from dialogs import Conversation, FlowSet
 from storage import Database
 from storage.models import Client, DialogState, Goal, RulerScore, SafetyEvent, TranscriptEvent
 from tests.harness import TestClient
 
-SCRIPTS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
+SCRIPTS = script_paths()
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -42,6 +43,11 @@ def _tap(client: TestClient, value: Any, where: str) -> None:
 
 def _media(client: TestClient, value: Any, where: str) -> None:
     client.send_media(str(value))
+
+
+def _consent_text_changes(client: TestClient, value: Any, where: str) -> None:
+    """The operator publishes a new consent text (a higher CONSENT_VERSION)."""
+    client.conversation.consent_version = int(value)
 
 
 def _bot(client: TestClient, value: Any, where: str) -> None:
@@ -155,6 +161,7 @@ CHECKS = {
     "goal_history": _goal_history,
     "scores": _scores,
     "transcript": _transcript,
+    "consent_text_changes": _consent_text_changes,
 }
 
 

@@ -4,6 +4,7 @@ words: each declares an MI code, fits in a Telegram message, and never prescribe
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,20 @@ from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases,
 from prompts.renderer import QUOTE_LIMIT, quote
 
 ROOT = Path(__file__).parents[1]
-# Code that names templates itself (not through a flow): the engine, the safety flow's entry, the
-# safety alert.
+# Templates the code says itself (not from a flow): named in these modules' source.
 ENGINE_SOURCE = "\n".join(
     (ROOT / name).read_text(encoding="utf-8")
-    for name in ("dialogs/engine.py", "dialogs/safety/flow.py", "bot/alerts.py")
+    for name in (
+        "dialogs/engine.py",
+        "dialogs/data_rights.py",
+        "dialogs/safety/flow.py",
+    )
 )
+# Said to counselors, not to a client: the safety alert (tests/test_safety_flow.py renders it).
+ALERT_SOURCE = (ROOT / "bot" / "alerts.py").read_text(encoding="utf-8")
 # One client in the safety flow; tests/test_safety_flow.py renders every category and country.
 SAFETY = safety_values({"safety": {"category": "overdose", "country": "GB", "guessed": True}})
+TEMPLATES = Path(__file__).parents[1] / "prompts"
 
 REALISTIC_WORDS = {
     "topic": "I've been drinking more since I lost my job and it worries me a bit",
@@ -65,7 +72,27 @@ def uses(flows: FlowSet) -> Iterator[tuple[str, str]]:
 
 
 def engine_templates(renderer: Renderer) -> list[str]:
-    return [n for n in renderer.names() if n.startswith("system/")]
+    return [n for n in renderer.names() if n.startswith("system/") or f'"{n}"' in ENGINE_SOURCE]
+
+
+ERASED = {"transcript_event": 42, "goal": 3, "dialog_state": 1, "a_future_table": 2}
+CLIENTS = [{"consented": True, "review": True}, {"consented": False, "review": False}]
+
+
+def source_line(template: str, phrase: str, root: Path = TEMPLATES) -> int | None:
+    """The line of the template's source that says `phrase` (a guard match), if one does."""
+    source = (root / "en" / f"{template}.j2").read_text(encoding="utf-8")
+    wanted = " ".join(phrase.lower().split())
+    for number, line in enumerate(source.splitlines(), start=1):
+        if wanted in " ".join(line.lower().replace("&#39;", "'").split()):
+            return number
+    return None
+
+
+def where_in_source(template: str, flagged: str) -> str:
+    """`prompts/en/<template>.j2:<line>` for a guard finding ("rule: phrase")."""
+    line = source_line(template, flagged.partition(": ")[2])
+    return f"prompts/en/{template}.j2:{line if line is not None else '?'}"
 
 
 def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Iterator[Any]:
@@ -76,7 +103,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
     targets = [*uses(flows), *((t, "engine") for t in engine_templates(renderer))]
     for (template, where), facts in itertools.product(targets, facts_variants()):
         for subject in (words.get("subject"), None):
-            for goals in goals_variants:
+            for goals, client in zip(goals_variants, CLIENTS, strict=True):
                 for expects in ("text", "choice", "scale"):
                     rendered = renderer.render(
                         template,
@@ -86,6 +113,8 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         goals=goals,
                         expects=expects,
                         safety=SAFETY,
+                        client=client,
+                        erased=ERASED,
                     )
                     yield where, rendered
 
@@ -101,7 +130,10 @@ def test_every_template_is_used(renderer: Renderer, flows: FlowSet) -> None:
     unused = [
         name
         for name in renderer.names()
-        if name not in used and name != "labels" and f'"{name}"' not in ENGINE_SOURCE
+        if name not in used
+        and name != "labels"
+        and f'"{name}"' not in ENGINE_SOURCE
+        and f'"{name}"' not in ALERT_SOURCE
     ]
     assert unused == []
 
@@ -117,8 +149,41 @@ def test_templates_render_in_every_state_within_limits_and_guarded(
         if len(rendered.text) > TELEGRAM_MESSAGE_LIMIT:
             problems.append(f"{rendered.template} at {where}: {len(rendered.text)} characters")
         for phrase in flagged_phrases(rendered.text):
-            problems.append(f"{rendered.template} at {where}: says {phrase!r}")
-    assert problems == []
+            at = where_in_source(rendered.template, phrase)
+            problems.append(f"{at} (rendered at {where}): says {phrase!r}")
+    assert problems == [], "\n".join(sorted(set(problems)))
+
+
+_JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}")
+
+
+def guard_template_lines(root: Path) -> list[str]:
+    """Every source line of every template under `root` that trips the guard, as
+    `path:line: rule: phrase`; template code in a line stands in as “…”."""
+    problems = []
+    for path in sorted(root.rglob("*.j2")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for phrase in flagged_phrases(_JINJA.sub("…", line)):
+                problems.append(f"{path.relative_to(root.parent)}:{number}: {phrase}")
+    return problems
+
+
+def test_no_template_line_trips_the_guard() -> None:
+    problems = guard_template_lines(TEMPLATES)
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_line_that_trips_the_guard_is_named_by_template_and_line(tmp_path: Path) -> None:
+    (tmp_path / "en" / "step").mkdir(parents=True)
+    (tmp_path / "en" / "step" / "bad.j2").write_text(
+        "{# mi: ST #}\nWhat would you like?\n{{ words.x }}, you&#39;ve gotta quit.\n",
+        encoding="utf-8",
+    )
+    problems = guard_template_lines(tmp_path)
+    assert problems and all(p.startswith(f"{tmp_path.name}/en/step/bad.j2:3: ") for p in problems)
+    # A finding in a rendered template is traced back to its line the same way.
+    (finding,) = flagged_phrases("Sam, you've gotta quit.")[:1]
+    assert source_line("step/bad", finding.partition(": ")[2], root=tmp_path) == 3
 
 
 def test_hostile_client_words_stay_inert_escaped_and_short(

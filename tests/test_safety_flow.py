@@ -126,7 +126,7 @@ def test_every_safety_template_renders_for_every_category_and_country_guarded(
 ) -> None:
     problems = []
     countries = [None, *directory().countries]
-    categories = [*OPENINGS, "past"]
+    categories = [*OPENINGS, "past"]  # every template, whichever category it is shown for
     for template, country, category, guessed, unmatched in itertools.product(
         safety_templates(renderer), countries, categories, [False, True], [False, True]
     ):

@@ -5,6 +5,7 @@ the client sees."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from bot.telegram import build_application
 from dialogs import Inbound, InboundKind
 from storage.models import Client, OutboxMessage, TranscriptEvent
+from tests import test_attachments as attachments
 from tests.telegram_double import Chat, Sent, TelegramDouble
 
 TOKEN = "123456:never-in-a-log-line"
@@ -189,7 +191,16 @@ async def test_start_asks_for_consent_with_three_buttons(
     assert alex.chat.actions == ["typing"]
     assert alex.chat.calls.index("sendChatAction") < alex.chat.calls.index("sendMessage")
     assert len(double.commands) == 1
-    assert {c["command"] for c in double.commands[0]} == {"start", "menu", "goals", "help", "sos"}
+    assert {c["command"] for c in double.commands[0]} >= {
+        "sos",
+        "start",
+        "menu",
+        "goals",
+        "help",
+        "privacy",
+        "mydata",
+        "forget",
+    }
     assert all(c["description"] for c in double.commands[0])
 
 
@@ -504,3 +515,46 @@ async def test_a_refused_token_stops_the_bot_with_a_clear_message(
     assert process.returncode == 1
     assert "Telegram refused TELEGRAM_BOT_TOKEN" in output.decode()
     assert wrong not in output.decode()
+
+
+async def test_telegram_gets_a_photo_and_a_document_with_their_captions(
+    services: Services, double: TelegramDouble
+) -> None:
+    attachments.queue_files(services.db, "telegram", str(ALEX))
+    async with running(services, double) as under_test:
+        alex = Person(under_test, ALEX)
+        await alex.says("/help")
+
+    picture, data = alex.chat.messages[:2]
+    assert alex.chat.calls[:2] == ["sendPhoto", "sendDocument"]
+    assert (picture.text, picture.file) == (
+        "Here is your picture.",
+        ("photo", "progress.png", attachments.PNG),
+    )
+    assert data.file == ("document", "my-data.json", attachments.DATA)
+    assert set(attachments.stored_attachments(services.db)) == {None}  # none kept once sent
+
+
+async def test_mydata_sends_a_document_and_forget_erases_after_a_tap(
+    alex: Person, double: TelegramDouble, services: Services
+) -> None:
+    await alex.consents()
+    await alex.says("my gambling on my phone")
+    code = client_row(services, ALEX).code
+    await alex.says("/mydata")
+    document = next(m for m in alex.chat.messages if m.file is not None)
+    assert document.file is not None and document.file[:2] == (
+        "document",
+        f"alongside-{code}.json",
+    )
+    transcript = json.loads(document.file[2])["tables"]["transcript_event"]
+    assert "my gambling on my phone" in [event["text"] for event in transcript]
+    (confirm,) = await alex.says("/forget")
+    assert labels(confirm) == ["Yes, erase everything", "No, keep it"]
+    (erased,) = await alex.taps("Yes, erase everything", on=confirm)
+    assert "Done. I've erased everything I kept about you:" in erased.text
+    assert count_transcript(services) == 0
+    assert client_row(services, ALEX).code != code
+    assert confirm.buttons == []  # the question's buttons are gone
+    (welcome,) = await alex.says("hello")
+    assert "Is it OK for me to keep our conversation?" in welcome.text

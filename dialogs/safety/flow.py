@@ -21,11 +21,11 @@ SAFETY = "safety"
 SOS = "sos"  # the /sos command: the same resources and check, without a screen hit
 CHECK, PAST_CHECK = "check", "past_check"
 OPENINGS = {  # what is said first, before the numbers
-    "suicide": "safety/suicide",
-    "overdose": "safety/overdose",
-    "medical": "safety/medical",
-    "violence": "safety/violence",
-    SOS: "safety/sos",
+    "suicide": ("safety/suicide",),
+    "overdose": ("safety/overdose", "safety/overdose_help"),
+    "medical": ("safety/medical", "safety/medical_help"),
+    "violence": ("safety/violence", "safety/violence_help"),
+    SOS: ("safety/sos",),
 }
 RESOURCES = "safety/resources"
 PAST_REFLECTION = "safety/past_reflect"
@@ -72,7 +72,8 @@ def enter(run: _TurnRun, category: str) -> None:
         run.say(PAST_REFLECTION)
         return
     run.move(SAFETY, CHECK)
-    run.say(OPENINGS[category])
+    for template in OPENINGS[category]:
+        run.say(template)
     run.say(RESOURCES)
 
 

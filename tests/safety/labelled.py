@@ -21,6 +21,7 @@ TUNED = (  # the rules were written against these, round by round
     "fourth_round",
     "fifth_round",
     "sixth_round",
+    "ordinary_from_scripts",
 )
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
 ORDINARY = "ordinary"

@@ -4,7 +4,9 @@ folds away before matching, the idioms that must not trigger it, long and odd in
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from bot.fidelity import SCRIPTS_DIR
 from dialogs.safety import Category, normalise, screen
 from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages
 from dialogs.safety.screen import by_rules, classifier, plain_text, rules
@@ -178,3 +180,17 @@ def test_the_second_opinion_speaks_only_when_the_rules_are_silent_and_it_is_sure
             assert by_rules(rules(), plain) is None, message
             assert classifier().opinion(features(plain)).belief >= THRESHOLD, message
     assert 0 < heard < len(load(*TUNED)) // 10  # the rules do most of the work
+
+
+def test_no_message_in_the_ordinary_conversation_scripts_raises_the_screen() -> None:
+    """A script written for another flow that trips the screen would test the safety flow by
+    accident: change the message, or teach the screen (dialogs/safety/labelled/)."""
+    tripped = []
+    for path in sorted(SCRIPTS_DIR.glob("*.yaml")):
+        if path.stem.startswith("safety_"):
+            continue
+        for step in yaml.safe_load(path.read_text(encoding="utf-8"))["steps"]:
+            text = str(step.get("user", ""))
+            if text and not text.startswith("/") and (found := screen(text)) is not None:
+                tripped.append(f"{path.name}: {text!r} -> {found}")
+    assert tripped == []

@@ -1,0 +1,179 @@
+"""`alongside fidelity`: MI fidelity of the bot's side of the scripted conversations.
+
+Every script in dialogs/scripts is played against a fresh SQLite database in a temporary
+folder; the bot's replies are scored by their templates' MI codes (prompts.fidelity), per flow
+and overall. Only a script's input steps (`user:`, `tap:`, `media:`) are played; its checks are
+for the tests.
+
+A question asked again before the client has answered it (after a command such as /help or
+/privacy, a sticker, or an answer that did not fit) is the same open question shown again, not
+a new one: it is counted once, and the number of such repeats is reported."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import dialogs
+from dialogs import Conversation, Inbound, InboundKind, Reply, load_flows
+from dialogs.engine import CONSENT_VERSION, REQUIRED_FLOWS
+from prompts import Renderer
+from prompts.fidelity import QUESTIONS, MiMetrics, mi_metrics
+from storage import Database
+
+SCRIPTS_DIR = Path(dialogs.__file__).parent / "scripts"  # shipped with the package
+CHANNEL = "fidelity"
+OVERALL = "overall"
+
+
+def script_paths(directory: Path = SCRIPTS_DIR) -> list[Path]:
+    return sorted(directory.glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Utterance:
+    flow: str
+    mi_code: str
+    text: str
+    repeat: bool = False  # the open question shown again, not a new one
+
+
+@dataclass(frozen=True)
+class FidelityReport:
+    scripts: int
+    repeats: int  # open questions shown again, not counted
+    per_flow: dict[str, MiMetrics]
+    overall: MiMetrics
+
+
+class _Player:
+    """Plays one script's input steps as one client, keeping what the bot said."""
+
+    def __init__(self, conversation: Conversation, who: str) -> None:
+        self.conversation, self.who = conversation, who
+        self.buttons: list[tuple[str, str]] = []  # (label, data) of the newest keyboard
+        self.said: list[Utterance] = []
+        self.open: tuple[str, str] | None = None  # (flow, template) of the unanswered question
+
+    def play(self, steps: Iterable[dict[str, Any]]) -> None:
+        for step in steps:
+            ((kind, value),) = step.items()
+            text = str(value)
+            if kind == "user" and text.startswith("/") and len(text) > 1:
+                self.send(InboundKind.COMMAND, text=text[1:].split()[0].lower())
+            elif kind == "user":
+                self.send(InboundKind.TEXT, text=text)
+            elif kind == "tap":
+                self.send(InboundKind.CHOICE, choice=self.button(text))
+            elif kind == "media":
+                self.send(InboundKind.MEDIA, text=text)
+            elif kind == "consent_text_changes":
+                self.conversation.consent_version = int(value)
+
+    def button(self, label: str) -> str:
+        for shown, data in self.buttons:
+            if shown == label:
+                return data
+        raise ValueError(f"no button {label!r} on the newest keyboard")
+
+    def send(self, kind: InboundKind, *, text: str = "", choice: str | None = None) -> None:
+        inbound = Inbound(CHANNEL, self.who, kind, text=text, choice=choice)
+        outcome = self.conversation.handle(inbound)
+        if self.open is not None and self._answered(self.open, outcome.path):
+            self.open = None
+        for reply, flow in zip(outcome.replies, outcome.said_in, strict=True):
+            repeat = False
+            if reply.mi_code in QUESTIONS:
+                repeat = self.open == (flow, reply.template)
+                self.open = (flow, reply.template)
+            self.said.append(Utterance(flow, reply.mi_code, reply.text, repeat))
+            self._keep_buttons(reply)
+
+    def _answered(self, question: tuple[str, str], path: Sequence[str]) -> bool:
+        """Whether a transition this turn left a state that asks `question`."""
+        flow_name, template = question
+        flows = self.conversation.flows
+        asking = {s for s, spec in flows[flow_name].spec.states.items() if spec.say == template}
+        for step in path:
+            name, _, index = step.partition("#")
+            if name == flow_name and asking & set(flows[name].spec.transitions[int(index)].sources):
+                return True
+        return False
+
+    def _keep_buttons(self, reply: Reply) -> None:
+        if reply.choices:
+            self.buttons = [(c.label, c.data) for c in reply.choices]
+
+
+def play_scripts(paths: Sequence[Path], conversation: Conversation) -> list[Utterance]:
+    said: list[Utterance] = []
+    for number, path in enumerate(paths):
+        script = yaml.safe_load(path.read_text(encoding="utf-8"))
+        conversation.consent_version = CONSENT_VERSION  # a script may publish a new one
+        player = _Player(conversation, who=f"script-{number}")
+        try:
+            player.play(script["steps"])
+        except ValueError as error:
+            raise ValueError(f"{path.name}: {error}") from error
+        said.extend(player.said)
+    return said
+
+
+def score(said: Iterable[Utterance]) -> tuple[dict[str, MiMetrics], MiMetrics]:
+    by_flow: dict[str, list[Utterance]] = {}
+    for utterance in (u for u in said if not u.repeat):
+        by_flow.setdefault(utterance.flow, []).append(utterance)
+    per_flow = {
+        flow: mi_metrics((u.mi_code, u.text) for u in items)
+        for flow, items in sorted(by_flow.items())
+    }
+    overall = mi_metrics((u.mi_code, u.text) for items in by_flow.values() for u in items)
+    return per_flow, overall
+
+
+def measure(paths: Sequence[Path] | None = None) -> FidelityReport:
+    """Play the scripts against a throwaway SQLite database and score the bot's replies."""
+    paths = script_paths() if paths is None else paths
+    renderer = Renderer()
+    flows = load_flows(renderer, required=REQUIRED_FLOWS)
+    with tempfile.TemporaryDirectory(prefix="alongside-fidelity-") as folder:
+        db = Database(f"sqlite:///{Path(folder) / 'fidelity.db'}")
+        try:
+            db.migrate()
+            said = play_scripts(paths, Conversation(db, flows, renderer))
+        finally:
+            db.dispose()
+    per_flow, overall = score(said)
+    repeats = sum(u.repeat for u in said)
+    return FidelityReport(len(paths), repeats, per_flow, overall)
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def format_report(report: FidelityReport) -> str:
+    header = (
+        f"{'flow':<14}{'utterances':>11}{'questions':>10}{'reflections':>12}"
+        f"{'refl/question':>15}{'complex share':>15}{'non-adherent':>14}"
+    )
+    lines = [f"MI fidelity over {report.scripts} scripted conversations", "", header]
+    rows = [*report.per_flow.items(), (OVERALL, report.overall)]
+    for name, m in rows:
+        if name == OVERALL:
+            lines.append("-" * len(header))
+        lines.append(
+            f"{name:<14}{m.utterances:>11}{m.questions:>10}{m.reflections:>12}"
+            f"{_ratio(m.reflections_per_question):>15}{_ratio(m.complex_share):>15}"
+            f"{m.non_adherent:>14}"
+        )
+    lines += [
+        "",
+        f"open questions shown again after an interruption (counted once): {report.repeats}",
+    ]
+    return "\n".join(lines) + "\n"
