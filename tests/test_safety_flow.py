@@ -14,7 +14,7 @@ from dialogs.safety.flow import OPENINGS, RESOURCES, values
 from dialogs.safety.resources import country_from_locale, directory, find_country
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases
 from storage import Database
-from storage.models import DialogState, SafetyEvent
+from storage.models import Client, DialogState, SafetyEvent
 from tests.harness import TestClient
 
 HITS = {
@@ -219,3 +219,22 @@ def test_the_country_is_guessed_from_a_language_code_with_a_region(
     locale: str | None, code: str | None
 ) -> None:
     assert country_from_locale(locale) == code
+
+
+def test_forget_erases_safety_events_too_even_linked_to_the_transcript(
+    db: Database, flows: FlowSet, renderer: Renderer
+) -> None:
+    client = TestClient(Conversation(db, flows, renderer))
+    to_state(client, "agenda.topic")
+    client.say(HITS["suicide"])
+    client.tap("I'm in another country")
+    client.say("Canada")
+    with Session(db.engine) as session:
+        (event,) = session.exec(select(SafetyEvent)).all()
+    assert event.transcript_event_id is not None
+
+    client.say("/forget")
+    client.tap("Yes, erase everything")
+    with Session(db.engine) as session:
+        assert session.exec(select(SafetyEvent)).all() == []
+        assert [c.country for c in session.exec(select(Client)).all()] == [None]
