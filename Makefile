@@ -29,6 +29,7 @@ test: lint  ## lint, types, and the whole test suite
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 	$(BIN)/python bench/checkins.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
+	$(BIN)/python bench/safety_screen.py
 	$(BIN)/python bench/language_guard.py
 
 flows: $(STAMP)  ## check the flows and print them as a Mermaid diagram

@@ -20,10 +20,12 @@ class Settings(BaseSettings):
     scheduler_interval: float = Field(
         default=15.0, gt=0, le=3600, alias="ALONGSIDE_SCHEDULER_INTERVAL"
     )  # seconds between looks for due check-ins
+    # The on-call counselors' Telegram chat for safety alerts; unset, no alert is sent.
+    alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "alert_chat_id", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_api_base_url")

@@ -32,6 +32,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.alerts import send_alerts
 from bot.app import Services
 from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
 from storage import OutboxItem
@@ -66,6 +67,9 @@ class BotData:
     services: Services
     outbox_task: asyncio.Task[None] | None = None
     scheduler_task: asyncio.Task[None] | None = None
+
+    def __init__(self) -> None:
+        self.alert_lock = asyncio.Lock()
 
 
 class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -191,6 +195,7 @@ async def _turn(
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
         await deliver_pending(context.bot, context.services, outcome.client_id)
+        await send_alerts(context.bot, context.services, context.bot_data.alert_lock)
 
     return await context.conversation.take_turn(inbound, deliver)
 
@@ -277,6 +282,7 @@ async def _retry_outbox_forever(application: Application[Any, Any, Any, Any, Any
     while True:
         try:
             await retry_pending(application.bot, services)
+            await send_alerts(application.bot, services, application.bot_data.alert_lock)
         except Exception:  # the loop must outlive a database hiccup
             log.exception("retrying the outbox failed")
         await asyncio.sleep(OUTBOX_RETRY_SECONDS)

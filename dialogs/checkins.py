@@ -42,8 +42,9 @@ COMMANDS = ("checkin", "pause", "resume", "progress", "urge")
 CHECKIN_TRIGGER = "checkin"  # a timed turn that starts a scheduled check-in
 URGE_TRIGGER = "next"  # a timed turn that moves urge surfing on a step
 URGE_STEPS_MINUTES = (1, 3, 6, 10)  # when each next step comes, from the start
-BUSY_FLOWS = (URGE,)  # a scheduled check-in does not interrupt these (an unanswered one is
-# simply asked afresh)
+# A scheduled check-in never interrupts these (an unanswered check-in is simply asked afresh):
+# urge surfing, the safety flow (a tap must not dismiss a concern), confirming an erasure.
+BUSY_FLOWS = (URGE, "safety", "forget", "privacy")
 PROGRESS_FILE = "progress.png"
 DATE_FORMAT = "%A %d %B at %H:%M"
 

@@ -13,6 +13,7 @@ from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
 from dialogs.model import (
     ConsentAnswered,
+    CountrySet,
     DialogModel,
     ForgetRequested,
     GoalSet,
@@ -20,12 +21,13 @@ from dialogs.model import (
     ScoreRecorded,
 )
 from dialogs.rhythm import Clock, system_clock
+from dialogs.safety import flow as safety
 from prompts import Rendered, Renderer
 from storage import Database, Turn
 
 CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydata, /forget)
 WELCOME, MENU = "welcome", "menu"
-REQUIRED_FLOWS = (WELCOME, MENU, *data_rights.FLOWS)
+REQUIRED_FLOWS = (WELCOME, MENU, safety.SAFETY, *data_rights.FLOWS)
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 
 
@@ -45,6 +47,7 @@ class Conversation:
         self.locks = ClientLocks()
         self.consent_version = CONSENT_VERSION
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
+        safety.warm_up()
 
     async def take_turn(
         self, inbound: Inbound, deliver: Callable[[TurnOutcome], Awaitable[None]]
@@ -97,11 +100,15 @@ class _TurnRun:
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
         self.urge_started = False
+        self.safety_hit = safety.screen_inbound(inbound)  # before anything else, in any state
 
     # -- the turn ------------------------------------------------------------------------------
 
     def run(self) -> TurnOutcome:
-        if self.fresh or self.lost:
+        if self.safety_hit is not None:
+            safety.enter(self, self.safety_hit.category)
+            self.ask()
+        elif self.fresh or self.lost:
             if self.lost:
                 self.say("system/lost_place")
             self.ask()
@@ -144,6 +151,8 @@ class _TurnRun:
                 self.move(WELCOME, None)
         elif name == "help":
             self.say("system/help")
+        elif name == safety.SOS:
+            safety.enter(self, safety.SOS)
         elif name in ("menu", "goals") and not consented:
             self.say("system/consent_first")
         elif name == "menu":
@@ -279,6 +288,7 @@ class _TurnRun:
             facts=m.facts,
             subject=m.words.get("subject"),
             expects=expects,
+            safety=safety.values(m.context),
             client={"consented": m.consented, "review": m.review_consent},
             **{**checkins.template_values(self), **extra},
         )
@@ -301,13 +311,20 @@ class _TurnRun:
                 turn.set_consent(answer, version=self.conv.consent_version)
             elif isinstance(effect, ReviewConsentAnswered):
                 turn.set_review_consent(effect.allowed)
+            elif isinstance(effect, CountrySet):
+                turn.set_country(effect.code)
             else:
                 checkins.apply(self, effect)
         checkins.after_turn(self)
         # Before consent, nothing of what the client says is kept (CLINICAL.md, step 1).
         record = turn.client.consented
-        if record and not self.fresh and self.inbound.kind is not InboundKind.TIMER:
-            self.log_inbound()
+        timer = self.inbound.kind is InboundKind.TIMER  # a scheduled turn: the client said nothing
+        logged = self.log_inbound() if record and not self.fresh and not timer else None
+        if self.safety_hit is not None:  # kept before consent too, without the words
+            flow, state = self.received_in
+            turn.record_safety_event(
+                self.safety_hit.category, self.safety_hit.signal, flow, state, logged
+            )
         self.queue_replies(record=record)
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
@@ -332,7 +349,7 @@ class _TurnRun:
                 ),
             )
 
-    def log_inbound(self) -> None:
+    def log_inbound(self) -> int:
         inbound, (flow, state) = self.inbound, self.received_in
         kind: str = inbound.kind.value
         text: str | None = inbound.text
@@ -347,6 +364,6 @@ class _TurnRun:
             kind, text = inbound.text or "media", None
         elif self.model.choice is not None:
             choice = self.model.choice
-        self.turn.log_inbound(
+        return self.turn.log_inbound(
             kind=kind, text=text, choice=choice, flow=flow, state=state, at=inbound.at
         )

@@ -46,6 +46,11 @@ class DiaryLogged:
 
 
 @dataclass(frozen=True)
+class CountrySet:
+    code: str  # where the client is, for emergency numbers (ISO 3166-1 alpha-2)
+
+
+@dataclass(frozen=True)
 class ForgetRequested:
     """The client confirmed /forget: erase everything about them at commit."""
 
@@ -55,6 +60,7 @@ Effect = (
     | ScoreRecorded
     | ConsentAnswered
     | ReviewConsentAnswered
+    | CountrySet
     | ForgetRequested
     | RhythmSet
     | DiaryLogged

@@ -17,6 +17,7 @@ from dialogs.model import (
     ScoreRecorded,
 )
 from dialogs.rhythm import parse_local_time
+from dialogs.safety import flow as safety
 from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
 
 RULERS_EVERY = 3  # check-ins: the rulers come back every third one
@@ -159,6 +160,8 @@ ACTIONS: dict[str, Named] = {
     "set_rhythm": Named(_set_rhythm, takes_arg=False),
     "no_rhythm": Named(_no_rhythm, takes_arg=False),
     "log_diary": Named(_log_diary, takes_arg=True),
+    "set_country": Named(safety.set_country, takes_arg=False),
+    "resume_before_safety": Named(safety.resume_before_safety, takes_arg=False),
     "forget_everything": Named(_forget_everything, takes_arg=False),
 }
 
@@ -168,6 +171,7 @@ GUARDS: dict[str, Named] = {
     "is_local_time": Named(_is_local_time, takes_arg=False),
     "rulers_due": Named(_rulers_due, takes_arg=False),
     "has_rhythm": Named(_has_rhythm, takes_arg=False),
+    "has_safety_return": Named(safety.has_return, takes_arg=False),
     "has_fact": Named(_has_fact, takes_arg=True),
     "review_allowed": Named(_review_allowed, takes_arg=False),
     "review_refused": Named(_review_refused, takes_arg=False),

@@ -62,6 +62,7 @@ class Client(SQLModel, table=True):
     consent_version: int | None = None
     consented_at: datetime | None = _when(nullable=True)
     review_consent: bool = False
+    country: str | None = Field(default=None, max_length=2)  # for emergency numbers
     unreachable: bool = False
     created_at: datetime = _when()
     last_active_at: datetime = _when(index=True)
@@ -168,6 +169,8 @@ class SafetyEvent(SQLModel, table=True):
     state: str = Field(max_length=64)
     transcript_event_id: int | None = Field(default=None, foreign_key="transcript_event.id")
     created_at: datetime = _when()
+    alerted_at: datetime | None = _when(nullable=True)  # when the on-call chat was told
+    alert_attempts: int = 0
 
 
 class CheckinSchedule(SQLModel, table=True):

@@ -19,6 +19,7 @@ from storage.models import (
     OutboxMessage,
     ProcessedUpdate,
     RulerScore,
+    SafetyEvent,
     TranscriptEvent,
     utcnow,
 )
@@ -33,6 +34,7 @@ class ClientSnapshot:
     consent: str
     consent_version: int | None
     review_consent: bool
+    country: str | None = None
 
     @property
     def consented(self) -> bool:
@@ -85,6 +87,7 @@ class Turn:
             consent=c.consent,
             consent_version=c.consent_version,
             review_consent=c.review_consent,
+            country=c.country,
         )
 
     @property
@@ -126,6 +129,27 @@ class Turn:
 
     def set_review_consent(self, allowed: bool) -> None:
         self._client.review_consent = allowed
+
+    def set_country(self, code: str) -> None:
+        self._client.country = code
+
+    # -- safety --------------------------------------------------------------------------------
+
+    def record_safety_event(
+        self, category: str, signal: str, flow: str, state: str, transcript_event_id: int | None
+    ) -> None:
+        """A safety screen hit, for counselor review: the rule's name, never the words."""
+        self._session.add(
+            SafetyEvent(
+                client_id=self._id,
+                category=category,
+                signal=signal,
+                flow=flow,
+                state=state,
+                transcript_event_id=transcript_event_id,
+                created_at=self.now,
+            )
+        )
 
     # -- data rights (/mydata, /forget) -------------------------------------------------------
 
@@ -215,9 +239,10 @@ class Turn:
         flow: str,
         state: str,
         at: datetime | None = None,
-    ) -> None:
-        """Record what the client sent; `at` is when they sent it, if the channel says."""
-        self._record(
+    ) -> int:
+        """Record what the client sent; `at` is when they sent it, if the channel says.
+        Returns the transcript event's id."""
+        event = self._record(
             direction="in",
             kind=kind,
             text=text,
@@ -226,6 +251,9 @@ class Turn:
             state=state,
             created_at=at or self.now,
         )
+        self._session.flush()  # for its id, which a safety event may point to
+        assert event.id is not None
+        return event.id
 
     def queue_reply(
         self,
@@ -264,9 +292,11 @@ class Turn:
                 state=state,
             )
 
-    def _record(self, **fields: Any) -> None:
+    def _record(self, **fields: Any) -> TranscriptEvent:
         fields.setdefault("created_at", self.now)
-        self._session.add(TranscriptEvent(client_id=self._id, **fields))
+        event = TranscriptEvent(client_id=self._id, **fields)
+        self._session.add(event)
+        return event
 
     @property
     def _id(self) -> int:

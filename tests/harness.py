@@ -37,6 +37,7 @@ class TestClient:
         self.last: list[Said] = []
         self.last_outcome: TurnOutcome | None = None
         self.paths: list[str] = []  # every transition taken, "flow#index"
+        self.locale: str | None = None  # Telegram's language code, e.g. "en-GB"
 
     # -- talking -------------------------------------------------------------------------------
 
@@ -75,6 +76,7 @@ class TestClient:
                 choice=choice,
                 update_id=next(_update_ids),
                 at=self.conversation.clock(),
+                locale=self.locale,
             )
         )
         self.last_outcome = outcome

@@ -14,7 +14,7 @@ from bot.fidelity import script_paths
 from dialogs import Conversation, FlowSet
 from dialogs.rhythm import ShiftedClock
 from storage import Database
-from storage.models import Client, DialogState, Goal, RulerScore, TranscriptEvent
+from storage.models import Client, DialogState, Goal, RulerScore, SafetyEvent, TranscriptEvent
 from tests.harness import TestClient
 
 SCRIPTS = script_paths()
@@ -62,6 +62,39 @@ def _consent_text_changes(client: TestClient, value: Any, where: str) -> None:
 def _bot(client: TestClient, value: Any, where: str) -> None:
     for expected in [value] if isinstance(value, str) else value:
         assert expected in client.text, f"{where}: the bot said:\n{client.text}"
+
+
+def _bot_not(client: TestClient, value: Any, where: str) -> None:
+    for unexpected in [value] if isinstance(value, str) else value:
+        assert unexpected not in client.text, f"{where}: the bot said:\n{client.text}"
+
+
+def _language(client: TestClient, value: Any, where: str) -> None:
+    client.locale = str(value)
+
+
+def _country(client: TestClient, value: Any, where: str) -> None:
+    assert _client_row(client).country == value, f"{where}: country {_client_row(client).country}"
+
+
+def _safety_events(client: TestClient, value: Any, where: str) -> None:
+    """Each event as {category, signal, flow, state, linked}: `linked` says whether it points
+    at the client's message in the transcript (only with consent). Only the keys given count."""
+    events = _rows(client, SafetyEvent)
+    assert len(events) == len(value), f"{where}: {[(e.category, e.signal) for e in events]}"
+    for event, expected in zip(events, value, strict=True):
+        seen = {
+            "category": event.category,
+            "signal": event.signal,
+            "flow": event.flow,
+            "state": event.state,
+            "linked": event.transcript_event_id is not None,
+        }
+        assert {k: seen[k] for k in expected} == expected, f"{where}: {seen}"
+        if event.transcript_event_id is not None:
+            with Session(client.conversation.db.engine) as session:
+                logged = session.get(TranscriptEvent, event.transcript_event_id)
+            assert logged is not None and logged.direction == "in", where
 
 
 def _buttons(client: TestClient, value: Any, where: str) -> None:
@@ -128,6 +161,10 @@ CHECKS = {
     "wait": _wait,
     "silence": _silence,
     "bot": _bot,
+    "bot_not": _bot_not,
+    "language": _language,
+    "country": _country,
+    "safety_events": _safety_events,
     "buttons": _buttons,
     "consent": _consent,
     "state": _state,

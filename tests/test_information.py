@@ -11,7 +11,7 @@ from dialogs.subjects import mentions_withdrawal_risk
 from prompts import Renderer
 from tests.harness import TestClient
 
-ASKED_FOR = {"info_yes"}  # the client's yes to an offer
+ASKED_FOR = {"info_yes", "numbers"}  # the client's yes to an offer; "show me the numbers again"
 
 
 def test_information_is_given_only_after_the_client_asked_for_it(
@@ -23,7 +23,11 @@ def test_information_is_given_only_after_the_client_asked_for_it(
             if any(renderer.mi_code(template) == "GI" for template in t.say):
                 given.append(f"{name}:{t.trigger}")
                 topic_pick = t.trigger.startswith("info_") and t.sources == ("topics",)
-                assert t.trigger in ASKED_FOR or topic_pick, f"{name}: {t.trigger} gives {t.say}"
+                # In the safety flow, the client named their country to get its numbers.
+                country = name == "safety" and t.sources == ("country",)
+                assert t.trigger in ASKED_FOR or topic_pick or country, (
+                    f"{name}: {t.trigger} gives {t.say}"
+                )
     assert len(given) >= 9  # eight topics, and the withdrawal offer
 
 

@@ -12,15 +12,25 @@ from typing import Any
 import pytest
 
 from dialogs import FlowSet
+from dialogs.safety.flow import values as safety_values
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 
-DIALOGS = Path(__file__).parents[1] / "dialogs"
-# Templates the engine says itself (not from a flow): named in these modules' source.
-ENGINE_SOURCE = "".join(
-    (DIALOGS / name).read_text(encoding="utf-8")
-    for name in ("engine.py", "data_rights.py", "checkins.py")
+ROOT = Path(__file__).parents[1]
+# Templates the code says itself (not from a flow): named in these modules' source.
+ENGINE_SOURCE = "\n".join(
+    (ROOT / name).read_text(encoding="utf-8")
+    for name in (
+        "dialogs/engine.py",
+        "dialogs/data_rights.py",
+        "dialogs/safety/flow.py",
+        "dialogs/checkins.py",
+    )
 )
+# Said to counselors, not to a client: the safety alert (tests/test_safety_flow.py renders it).
+ALERT_SOURCE = (ROOT / "bot" / "alerts.py").read_text(encoding="utf-8")
+# One client in the safety flow; tests/test_safety_flow.py renders every category and country.
+SAFETY = safety_values({"safety": {"category": "overdose", "country": "GB", "guessed": True}})
 TEMPLATES = Path(__file__).parents[1] / "prompts"
 
 REALISTIC_WORDS = {
@@ -103,6 +113,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         subject=subject,
                         goals=goals,
                         expects=expects,
+                        safety=SAFETY,
                         client=client,
                         erased=ERASED,
                         scheduled=bool(scheduled),
@@ -122,7 +133,10 @@ def test_every_template_is_used(renderer: Renderer, flows: FlowSet) -> None:
     unused = [
         name
         for name in renderer.names()
-        if name not in used and name != "labels" and f'"{name}"' not in ENGINE_SOURCE
+        if name not in used
+        and name != "labels"
+        and f'"{name}"' not in ENGINE_SOURCE
+        and f'"{name}"' not in ALERT_SOURCE
     ]
     assert unused == []
 

@@ -192,6 +192,7 @@ async def test_start_asks_for_consent_with_three_buttons(
     assert alex.chat.calls.index("sendChatAction") < alex.chat.calls.index("sendMessage")
     assert len(double.commands) == 1
     assert {c["command"] for c in double.commands[0]} >= {
+        "sos",
         "start",
         "menu",
         "goals",

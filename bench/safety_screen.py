@@ -1,0 +1,99 @@
+"""The safety screen on the labelled messages: recall per crisis category, past mentions, the
+false-alarm rate on ordinary messages, and throughput. Run: `python bench/safety_screen.py`.
+
+The tuned sets are the ones the rules were written against; the held-out set was written after
+the last change to the rules, so its figures say more about messages nobody has seen yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from dialogs.safety import screen
+from dialogs.safety.model import THRESHOLD, train
+from dialogs.safety.screen import plain_text
+from tests.safety.labelled import CRISIS, HOLDOUT, TUNED, Score, load, score
+
+RECALL_TARGET, FALSE_ALARM_LIMIT = 0.98, 0.05
+
+
+def cross_validated(pairs: list[tuple[str, str]], folds: int = 10) -> Score:
+    """The screen with its second opinion learnt without the messages it is tested on (the
+    rules still saw them all): each tenth scored by a classifier learnt from the rest."""
+    total = Score()
+    for fold in range(folds):
+        test = pairs[fold::folds]
+        rest = [pair for i, pair in enumerate(pairs) if i % folds != fold]
+        result = score(test, train(plain_text, rest))
+        total.total.update(result.total)
+        total.right.update(result.right)
+        total.alarmed.update(result.alarmed)
+        total.misses.extend(result.misses)
+    return total
+
+
+def report(
+    title: str, pairs: list[tuple[str, str]], show_misses: bool, result: Score | None = None
+) -> bool:
+    result = result or score(pairs)
+    print(f"\n{title}: {len(pairs)} messages")
+    met = True
+    for label in (*CRISIS, "past"):
+        recall = result.recall(label)
+        target = f"(target {RECALL_TARGET})" if label in CRISIS else "(gentle check)"
+        counts = f"{result.right[label]:>3}/{result.total[label]:<3}"
+        alarm = f"  any alarm {result.alarm_recall(label):5.3f}" if label in CRISIS else ""
+        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}{alarm}")
+        met &= label not in CRISIS or recall >= RECALL_TARGET
+    rate = result.false_alarm_rate
+    flagged = result.total["ordinary"] - result.right["ordinary"]
+    counts = f"{flagged:>3}/{result.total['ordinary']:<3}"
+    print(f"  false alarms     {rate:5.3f}  {counts} (limit {FALSE_ALARM_LIMIT})")
+    met &= rate <= FALSE_ALARM_LIMIT
+    if show_misses:
+        for label, got, message in result.misses:
+            print(f"    {label} -> {got}: {message}")
+    return met
+
+
+def throughput(messages: list[str], seconds: float = 2.0) -> tuple[float, float]:
+    """Messages a second on the labelled messages, and on 4,000-character ones."""
+    long = [("so " * 1300) + m for m in messages[:50]]
+    rates = []
+    for batch in (messages, long):
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for message in batch:
+                screen(message)
+            done += len(batch)
+        rates.append(done / (time.perf_counter() - start))
+    return rates[0], rates[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list every message it got wrong")
+    args = parser.parse_args()
+    tuned, holdout = load(*TUNED), load(HOLDOUT)
+    met = report("Tuned sets (" + ", ".join(TUNED) + ")", tuned, args.misses)
+    report(
+        f"Tuned sets, second opinion cross-validated (10 folds, threshold {THRESHOLD})",
+        tuned,
+        args.misses,
+        cross_validated(tuned),
+    )
+    report("Held out (never used to tune the rules or teach the model)", holdout, args.misses)
+    short, long = throughput([m for _, m in tuned + holdout])
+    print(
+        f"\nthroughput: {short:,.0f} messages/s (labelled messages), {long:,.0f} messages/s "
+        "(4,000-character messages), one core"
+    )
+    print("\ntargets on the tuned sets:", "met" if met else "NOT MET")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""How the engine meets the safety screen: a hit (or /sos) moves the client into the safety
+flow from wherever they were, remembering that place so they can go back to it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dialogs.events import Inbound, InboundKind
+from dialogs.model import CountrySet, DialogModel
+from dialogs.safety.resources import country_from_locale, find_country, view
+from dialogs.safety.screen import Category, classifier, rules, screen
+
+if TYPE_CHECKING:
+    from dialogs.engine import _TurnRun
+
+log = logging.getLogger(__name__)
+
+SAFETY = "safety"
+SOS = "sos"  # the /sos command: the same resources and check, without a screen hit
+CHECK, PAST_CHECK = "check", "past_check"
+OPENINGS = {  # what is said first, before the numbers
+    "suicide": ("safety/suicide",),
+    "overdose": ("safety/overdose", "safety/overdose_help"),
+    "medical": ("safety/medical", "safety/medical_help"),
+    "violence": ("safety/violence", "safety/violence_help"),
+    SOS: ("safety/sos",),
+}
+RESOURCES = "safety/resources"
+PAST_REFLECTION = "safety/past_reflect"
+
+
+@dataclass(frozen=True)
+class SafetyHit:
+    """A screen hit to record with the turn: what kind, and which rule (never the words)."""
+
+    category: str
+    signal: str
+
+
+def warm_up() -> None:
+    """Compile the rules and learn the second opinion now (about 0.1 s), not in a client's turn."""
+    rules()
+    classifier()
+
+
+def screen_inbound(inbound: Inbound) -> SafetyHit | None:
+    """Screen a typed text; buttons, commands and media carry no words of the client's."""
+    if inbound.kind is not InboundKind.TEXT or not inbound.text.strip():
+        return None
+    found = screen(inbound.text)
+    if found is None:
+        return None
+    log.info("safety screen: %s (%s)", found.category.value, found.signal)  # never the words
+    return SafetyHit(found.category.value, found.signal)
+
+
+def enter(run: _TurnRun, category: str) -> None:
+    """Move into the safety flow and say what comes first; the caller then asks its question."""
+    model = run.model
+    safety: dict[str, Any] = model.context.setdefault(SAFETY, {})
+    if model.flow != SAFETY:
+        safety["return"] = {"flow": model.flow, "state": model.state}
+    safety["category"] = category
+    safety["unmatched"] = False
+    chosen = run.turn.client.country
+    safety["country"] = chosen or country_from_locale(run.inbound.locale)
+    safety["guessed"] = chosen is None and safety["country"] is not None
+    if category == Category.PAST:
+        run.move(SAFETY, PAST_CHECK)
+        run.say(PAST_REFLECTION)
+        return
+    run.move(SAFETY, CHECK)
+    for template in OPENINGS[category]:
+        run.say(template)
+    run.say(RESOURCES)
+
+
+def values(context: dict[str, Any]) -> dict[str, Any]:
+    """What every template may show of the safety flow: category, country, the numbers."""
+    safety = context.get(SAFETY) or {}
+    category = safety.get("category") or SOS
+    return {
+        "category": category,
+        "guessed": bool(safety.get("guessed")),
+        "unmatched": bool(safety.get("unmatched")),
+        **view(safety.get("country"), category),
+    }
+
+
+# -- named actions and guards for safety.yaml --------------------------------------------------
+
+
+def set_country(model: DialogModel, _: None) -> None:
+    """The country the client typed, remembered on the client; an unknown one keeps the last."""
+    safety = model.context.setdefault(SAFETY, {})
+    code = find_country(model.text or "")
+    safety["unmatched"] = code is None
+    if code is not None:
+        safety["country"], safety["guessed"] = code, False
+        model.effects.append(CountrySet(code))
+
+
+def resume_before_safety(model: DialogModel, _: None) -> None:
+    back = (model.context.get(SAFETY) or {}).pop("return", None)
+    if back:
+        model.jump = (back["flow"], back["state"])
+
+
+def has_return(model: DialogModel, _: None) -> bool:
+    return bool((model.context.get(SAFETY) or {}).get("return"))

@@ -1,0 +1,304 @@
+"""The safety screen: reads every client text, in every state, before the flows run, and says
+whether it signals danger. Pure Python: deterministic, fast, no network.
+
+The text is normalised first (case, accents, leet digits, stretched letters, contractions,
+common misspellings, near-miss spellings of key words), ordinary idioms are taken out ("this
+craving is killing me", "dying to see the match"), then the rules in rules.yaml run in order of
+urgency. A
+crisis signal next to words about the past, and none about now, is a `past` mention: a gentle
+check, not an alarm."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages, train
+
+
+class Category(StrEnum):
+    SUICIDE = "suicide"  # thoughts of suicide or self-harm
+    OVERDOSE = "overdose"  # an overdose or poisoning in progress
+    MEDICAL = "medical"  # another medical emergency
+    VIOLENCE = "violence"  # violence or abuse, to the client or by them
+    PAST = "past"  # a historic mention: a gentle check
+
+
+CRISIS = (Category.OVERDOSE, Category.SUICIDE, Category.MEDICAL, Category.VIOLENCE)
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    category: Category
+    signal: str  # the name of the rule that matched; never the client's words
+
+    @property
+    def alarm(self) -> bool:
+        return self.category is not Category.PAST
+
+
+# -- normalising -------------------------------------------------------------------------------
+
+MAX_SCREENED = 4000  # characters; longer texts are screened in full, in slices of this size
+SLICE_OVERLAP = 300  # so a phrase across two slices is still seen whole
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+_LEET_IN_WORD = re.compile(r"(?<=[a-z])[013457@$]+|[013457@$]+(?=[a-z])")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+# Letters that look like Latin ones and that accent folding would drop (dotless i, Cyrillic).
+_LOOKALIKES = str.maketrans(
+    "\u0131\u0456\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0406\u0410\u0415\u041e\u0420\u0421\u0425",
+    "iiaeopcyxiaeopcx",
+)
+_NOT_WORD = re.compile(r"[^a-z0-9' ]+")
+_FUZZY_MIN_LENGTH = 5
+_FUZZY_CUTOFF = 85
+
+# Whole-token rewrites: contractions, texting spellings and misspellings seen in real messages.
+_TOKENS: dict[str, str] = {
+    "im": "i am",
+    "i'm": "i am",
+    "ive": "i have",
+    "i've": "i have",
+    "id": "i would",
+    "i'd": "i would",
+    "ill": "i will",
+    "i'll": "i will",
+    "dont": "do not",
+    "don't": "do not",
+    "doesnt": "does not",
+    "doesn't": "does not",
+    "didnt": "did not",
+    "didn't": "did not",
+    "cant": "cannot",
+    "can't": "cannot",
+    "cnt": "cannot",
+    "wont": "will not",
+    "won't": "will not",
+    "isnt": "is not",
+    "isn't": "is not",
+    "arent": "are not",
+    "aren't": "are not",
+    "wasnt": "was not",
+    "wasn't": "was not",
+    "aint": "is not",
+    "ain't": "is not",
+    "hes": "he is",
+    "he's": "he is",
+    "shes": "she is",
+    "she's": "she is",
+    "they're": "they are",
+    "theyre": "they are",
+    "he'll": "he will",
+    "she'll": "she will",
+    "they'll": "they will",
+    "he'd": "he would",
+    "she'd": "she would",
+    "they'd": "they would",
+    "theyd": "they would",
+    "there's": "there is",
+    "theres": "there is",
+    "what's": "what is",
+    "whats": "what is",
+    "where's": "where is",
+    "wheres": "where is",
+    "it's": "it is",
+    "that's": "that is",
+    "thats": "that is",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "tryna": "trying to",
+    "wnt": "want",
+    "wan": "want",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "2nite": "tonight",
+    "tonite": "tonight",
+    "2day": "today",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "kil": "kill",
+    "kiled": "killed",
+    "bout": "about",
+    "thinkin": "thinking",
+    "havin": "having",
+    "feelin": "feeling",
+    "tryin": "trying",
+    "goin": "going",
+    "nothin": "nothing",
+    "agian": "again",
+    "agin": "again",
+    "pian": "pain",
+    "pils": "pills",
+    "pilz": "pills",
+    "breath": "breathe",
+    "cuz": "because",
+    "coz": "because",
+    "al": "all",
+    "n": "and",
+    "od": "overdose",
+    "ods": "overdoses",
+    "od'd": "overdosed",
+    "od'ed": "overdosed",
+    "oded": "overdosed",
+    "oding": "overdosing",
+    "od'ing": "overdosing",
+    "xans": "xanax",
+    "fent": "fentanyl",
+    "self": "self",
+    "meself": "myself",
+    "lyfe": "life",
+    "anymore": "anymore",
+    "nomore": "no more",
+}
+# Key words whose misspellings still count ("suicdal", "sezure", "overdoesed").
+_KEY_WORDS = (
+    "suicide",
+    "suicidal",
+    "overdose",
+    "overdosed",
+    "overdosing",
+    "unconscious",
+    "unresponsive",
+    "seizure",
+    "seizures",
+    "paracetamol",
+    "strangled",
+    "punched",
+    "attack",
+    "threatening",
+    "hallucinating",
+    "bleeding",
+    "poisoned",
+    "breathing",
+    "breathe",
+    "myself",
+)
+_KEY_SET = frozenset(_KEY_WORDS)
+
+
+@lru_cache(maxsize=8192)
+def _token(token: str) -> str:
+    if token in _TOKENS:
+        return _TOKENS[token]
+    bare = token.strip("'")
+    if bare in _TOKENS:
+        return _TOKENS[bare]
+    if bare.endswith("'s"):  # tonight's, mum's: the word itself is what the rules look for
+        bare = bare[:-2]
+    if len(bare) >= _FUZZY_MIN_LENGTH and bare not in _KEY_SET and bare.isalpha():
+        found = process.extractOne(bare, _KEY_WORDS, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+        if found is not None and not bare.startswith(str(found[0])):
+            return str(found[0])
+    return bare
+
+
+def normalise(text: str) -> str:
+    """Lowercase plain words, one space apart, with the rewrites above applied."""
+    folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    folded = folded.encode("ascii", "ignore").decode("ascii")
+    lowered = folded.translate(_APOSTROPHES).lower() if folded else text.lower()
+    lowered = _LEET_IN_WORD.sub(lambda m: m.group(0).translate(_LEET), lowered)
+    lowered = _STRETCHED.sub(r"\1", lowered)
+    lowered = _NOT_WORD.sub(" ", lowered)
+    words = " ".join(_token(t) for t in lowered.split())
+    return re.sub(r"\bmy self\b", "myself", words)
+
+
+# -- the rules ---------------------------------------------------------------------------------
+
+RULES_FILE = Path(__file__).parent / "rules.yaml"
+
+
+@dataclass(frozen=True)
+class Rules:
+    idioms: re.Pattern[str]  # ordinary talk that borrows crisis words, taken out first
+    by_urgency: tuple[tuple[Category, tuple[tuple[str, re.Pattern[str]], ...]], ...]
+    past: re.Pattern[str]  # words that place a mention in the past
+    now: re.Pattern[str]  # words that place it now, whatever else is said
+
+
+def _either(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    """The rules in rules.yaml, compiled once; a category missing or unknown is an error."""
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    categories = raw["categories"]
+    if list(categories) != [c.value for c in CRISIS]:
+        raise ValueError(f"{RULES_FILE.name}: categories must be {[c.value for c in CRISIS]}")
+    return Rules(
+        idioms=_either(raw["idioms"]),
+        by_urgency=tuple(
+            (Category(name), tuple((signal, _either(p)) for signal, p in signals.items()))
+            for name, signals in categories.items()
+        ),
+        past=_either(raw["past"]),
+        now=_either(raw["now"]),
+    )
+
+
+def screen(text: str, model: Classifier | None = None) -> ScreenResult | None:
+    """The most urgent danger `text` signals, or None for ordinary talk. `model` stands in for
+    the learnt second opinion (the bench cross-validates with it)."""
+    past: ScreenResult | None = None
+    start = 0
+    while True:
+        found = _screen_slice(text[start : start + MAX_SCREENED], model or classifier())
+        if found is not None and found.alarm:
+            return found
+        past = past or found
+        if start + MAX_SCREENED >= len(text):
+            return past
+        start += MAX_SCREENED - SLICE_OVERLAP
+
+
+def plain_text(text: str) -> str:
+    """The text as the rules read it: normalised, with ordinary idioms taken out."""
+    return " ".join(rules().idioms.sub(" ", normalise(text)).split())
+
+
+def _screen_slice(text: str, model: Classifier) -> ScreenResult | None:
+    known = rules()
+    plain = plain_text(text)
+    hit = by_rules(known, plain) or _by_model(model, plain)
+    if hit is None:
+        return None
+    category, signal = hit
+    if known.past.search(plain) and not known.now.search(plain):
+        return ScreenResult(Category.PAST, f"{category.value}.{signal}")
+    return ScreenResult(category, signal)
+
+
+def by_rules(known: Rules, plain: str) -> tuple[Category, str] | None:
+    for category, signals in known.by_urgency:
+        for signal, pattern in signals:
+            if pattern.search(plain):
+                return category, signal
+    return None
+
+
+@lru_cache(maxsize=1)
+def classifier() -> Classifier:
+    """The second opinion, learnt once from the labelled messages."""
+    return train(plain_text, labelled_messages())
+
+
+def _by_model(model: Classifier, plain: str) -> tuple[Category, str] | None:
+    opinion = model.opinion(features(plain))
+    if opinion.belief < THRESHOLD:
+        return None
+    return Category(opinion.category), "model"

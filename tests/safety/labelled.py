@@ -1,0 +1,79 @@
+"""The labelled messages (dialogs/safety/labelled/*.yaml, and the held-out set here), and how the
+screen scores on them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from dialogs.safety import screen
+from dialogs.safety.model import Classifier
+
+HERE = Path(__file__).parent
+TUNED_DIR = Path(__file__).parents[2] / "dialogs" / "safety" / "labelled"
+TUNED = (  # the rules were written against these, round by round
+    "messages",
+    "second_round",
+    "third_round",
+    "fourth_round",
+    "fifth_round",
+    "sixth_round",
+    "ordinary_from_scripts",
+)
+HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
+ORDINARY = "ordinary"
+CRISIS = ("suicide", "overdose", "medical", "violence")
+LABELS = (*CRISIS, "past", ORDINARY)
+
+
+def load(*names: str) -> list[tuple[str, str]]:
+    """(label, message) pairs from the named sets."""
+    pairs = []
+    for name in names:
+        path = HERE / f"{name}.yaml" if name == HOLDOUT else TUNED_DIR / f"{name}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        unknown = set(data) - set(LABELS)
+        assert not unknown, f"{name}.yaml: unknown labels {unknown}"
+        pairs.extend(
+            (label, str(message)) for label, messages in data.items() for message in messages
+        )
+    return pairs
+
+
+@dataclass
+class Score:
+    total: Counter[str] = field(default_factory=Counter)
+    right: Counter[str] = field(default_factory=Counter)
+    alarmed: Counter[str] = field(default_factory=Counter)  # flagged as any crisis category
+    misses: list[tuple[str, str, str]] = field(default_factory=list)  # (label, got, message)
+
+    def recall(self, label: str) -> float:
+        """Messages of this label found in this very category."""
+        return self.right[label] / self.total[label] if self.total[label] else float("nan")
+
+    def alarm_recall(self, label: str) -> float:
+        """Messages of this label that start the safety flow at all, whatever the category."""
+        return self.alarmed[label] / self.total[label] if self.total[label] else float("nan")
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """Ordinary messages the screen flagged in any way (past mentions included)."""
+        flagged = self.total[ORDINARY] - self.right[ORDINARY]
+        return flagged / self.total[ORDINARY] if self.total[ORDINARY] else float("nan")
+
+
+def score(pairs: list[tuple[str, str]], model: Classifier | None = None) -> Score:
+    result = Score()
+    for label, message in pairs:
+        found = screen(message, model)
+        got = found.category.value if found else ORDINARY
+        result.total[label] += 1
+        result.alarmed[label] += got in CRISIS
+        if got == label:
+            result.right[label] += 1
+        else:
+            result.misses.append((label, got, message))
+    return result
