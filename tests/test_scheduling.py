@@ -18,7 +18,13 @@ from dialogs import Conversation, FlowSet
 from dialogs.rhythm import ShiftedClock, local
 from prompts import Renderer
 from storage import Database
-from storage.models import CheckinSchedule, Client, TimedMessage, TranscriptEvent
+from storage.models import (
+    CheckinSchedule,
+    Client,
+    DialogState,
+    TimedMessage,
+    TranscriptEvent,
+)
 from storage.scheduling import claim_due, pending_timed
 from tests.checkin_setup import add_due_clients
 from tests.harness import TestClient
@@ -150,6 +156,24 @@ def test_a_check_in_does_not_interrupt_urge_surfing(
     client.say("/urge")
     said = client.wait("1m")  # the check-in falls due now too: the urge step comes alone
     assert [s.text.split(":")[0] for s in said] == ["Now give it a name, quietly, to yourself"]
+    assert checkins_sent(db) == {}
+    assert schedule_of(db, "client-1").next_due_at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def test_a_check_in_never_interrupts_the_safety_flow(
+    db: Database, flows: FlowSet, renderer: Renderer
+) -> None:
+    clock = fixed_clock()
+    client = consented(engine(db, flows, renderer, clock))
+    choose_daily_at_nine(client, "12:00")
+    client.say("/urge")
+    client.say("I want to end my life")  # the safety screen, and urge surfing stops
+    assert client.last_outcome is not None
+    assert pending_timed(db, client.last_outcome.client_id) == []
+    with Session(db.engine) as session:
+        dialog = session.get(DialogState, client.last_outcome.client_id)
+        assert dialog is not None and dialog.flow == "safety"
+    assert client.wait("1d") == []  # the check-in falls due: nothing is sent over it
     assert checkins_sent(db) == {}
     assert schedule_of(db, "client-1").next_due_at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
