@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import dialogs
 from dialogs import Conversation, Inbound, InboundKind, Reply, load_flows
 from dialogs.engine import CONSENT_VERSION, REQUIRED_FLOWS
 from dialogs.rhythm import ShiftedClock, parse_duration
+from dialogs.yamlfile import load_yaml
 from prompts import Renderer
 from prompts.fidelity import QUESTIONS, MiMetrics, mi_metrics
 from storage import Database
@@ -129,7 +128,7 @@ class _Player:
 def play_scripts(paths: Sequence[Path], conversation: Conversation) -> list[Utterance]:
     said: list[Utterance] = []
     for number, path in enumerate(paths):
-        script = yaml.safe_load(path.read_text(encoding="utf-8"))
+        script = load_yaml(path)
         conversation.consent_version = CONSENT_VERSION  # a script may publish a new one
         player = _Player(conversation, who=f"script-{number}")
         try:

@@ -15,6 +15,7 @@ from transitions import Machine
 
 from dialogs.model import DialogModel
 from dialogs.registry import ACTIONS, GUARDS, Named
+from dialogs.yamlfile import load_yaml
 from prompts import Renderer, TemplateError
 
 FLOWS_DIR = Path(__file__).parent / "flows"
@@ -138,7 +139,7 @@ def load_flows(
     specs: dict[str, tuple[Path, FlowSpec]] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = load_yaml(path)
             specs[path.stem] = (path, FlowSpec.model_validate(raw))
         except (yaml.YAMLError, ValidationError) as error:
             raise FlowError(f"{path.name}: does not match the flow schema: {error}") from error

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from dialogs.yamlfile import load_yaml
 
 LABELLED = Path(__file__).parent / "labelled"
 CRISIS_LABELS = ("suicide", "overdose", "medical", "violence")
@@ -28,7 +28,7 @@ def labelled_messages(directory: Path = LABELLED) -> list[tuple[str, str]]:
     """(label, message) pairs from every labelled set, in a stable order."""
     pairs: list[tuple[str, str]] = []
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path)
         pairs.extend((label, str(m)) for label, messages in data.items() for m in messages)
     return pairs
 

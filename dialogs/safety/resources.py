@@ -9,8 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
+
+from dialogs.yamlfile import load_yaml
 
 RESOURCES_FILE = Path(__file__).parent / "resources.yaml"
 TOPICS = ("suicide", "overdose", "medical", "violence")
@@ -45,7 +46,7 @@ class Directory(_Strict):
 
 @lru_cache(maxsize=1)
 def directory() -> Directory:
-    raw = yaml.safe_load(RESOURCES_FILE.read_text(encoding="utf-8"))
+    raw = load_yaml(RESOURCES_FILE)
     found = Directory.model_validate(raw)
     for code, place in found.countries.items():
         unknown = {t for line in place.lines for t in line.topics} - set(TOPICS)

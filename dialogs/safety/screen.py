@@ -17,10 +17,10 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages, train
+from dialogs.yamlfile import load_yaml
 
 
 class Category(StrEnum):
@@ -236,7 +236,7 @@ def _either(patterns: list[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     """The rules in rules.yaml, compiled once; a category missing or unknown is an error."""
-    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    raw = load_yaml(RULES_FILE)
     categories = raw["categories"]
     if list(categories) != [c.value for c in CRISIS]:
         raise ValueError(f"{RULES_FILE.name}: categories must be {[c.value for c in CRISIS]}")
