@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
@@ -33,6 +33,9 @@ from telegram.ext import (
 from bot.app import Services
 from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
 from storage import OutboxItem
+
+if TYPE_CHECKING:
+    from review.server import Beside
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class BotData:
 
     services: Services
     outbox_task: asyncio.Task[None] | None = None
+    beside: Beside | None = None  # the review dashboard, on this loop
 
 
 class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -102,9 +106,11 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     return application
 
 
-def run_polling(services: Services) -> bool:
-    """Poll until stopped; False if Telegram refused the token."""
+def run_polling(services: Services, *, beside: Beside | None = None) -> bool:
+    """Poll until stopped; False if Telegram refused the token. `beside` (the review dashboard)
+    starts and stops with the bot, on the same asyncio loop."""
     application = build_application(services)
+    application.bot_data.beside = beside
     log.info("starting Telegram long polling")
     try:
         application.run_polling(
@@ -260,9 +266,13 @@ async def _on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> N
     )
     # Replies committed before a crash or restart, and not yet sent, go out now and later.
     application.bot_data.outbox_task = asyncio.create_task(_retry_outbox_forever(application))
+    if application.bot_data.beside is not None:
+        await application.bot_data.beside.start()
 
 
 async def _on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    if application.bot_data.beside is not None:
+        await application.bot_data.beside.stop()
     task = application.bot_data.outbox_task
     if task is not None:
         task.cancel()
