@@ -134,6 +134,9 @@ def test_a_counselor_signs_in_finds_a_flagged_client_adds_a_note_and_exports(
         page.get_by_label("New note").fill("Reached out by phone; follow up on Monday.")
         page.get_by_role("button", name="Add note").click()
         expect(page.locator(".notes")).to_contain_text("follow up on Monday")
+        page.screenshot(path=SHOTS / "client-top.png")
+        page.locator(".msg.safety").scroll_into_view_if_needed()
+        page.screenshot(path=SHOTS / "client-safety.png")
 
         # Export: a JSON download, and the printable page.
         with page.expect_download() as download:
