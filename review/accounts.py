@@ -6,13 +6,15 @@ import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from review import audit
+from review.db import writing
 from storage import Database
 from storage.models import utcnow
 from storage.review_models import Counselor, ReviewSession, SignInFailure
@@ -27,8 +29,12 @@ MAX_FAILURES_PER_ADDRESS = 20
 UNKNOWN_ACTOR = "(unknown name)"  # what was typed may be a password: it is not logged
 
 HASHER = PasswordHasher()  # Argon2id, RFC 9106's low-memory profile
-# Verified against when the name is unknown, so an unknown name costs the same time.
-_DUMMY_HASH = HASHER.hash("an account that does not exist")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so an unknown name costs the same time."""
+    return HASHER.hash("an account that does not exist")
 
 
 class AccountError(ValueError):
@@ -69,7 +75,7 @@ def add(
     if role not in ROLES:
         raise AccountError(f"a role is one of: {', '.join(ROLES)}")
     check_password(password)
-    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+    with writing(db) as session:
         if session.exec(select(Counselor).where(Counselor.username == name)).first():
             raise AccountError(f"there is already an account named {name}")
         row = Counselor(username=name, password_hash=HASHER.hash(password), role=role)
@@ -89,7 +95,7 @@ def accounts(db: Database) -> list[Account]:
 
 def set_active(db: Database, username: str, active: bool, *, actor: str, address: str) -> Account:
     """Enable or disable an account; disabling also ends its sessions."""
-    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+    with writing(db) as session:
         row = _find(session, username)
         row.active = active
         if not active:
@@ -107,7 +113,7 @@ def set_active(db: Database, username: str, active: bool, *, actor: str, address
 def reset_password(db: Database, username: str, password: str, *, actor: str, address: str) -> None:
     """A new password; the account's sessions end."""
     check_password(password)
-    with Session(db.engine) as session, session.begin():
+    with writing(db) as session:
         row = _find(session, username)
         row.password_hash = HASHER.hash(password)
         row.password_changed_at = utcnow()
@@ -131,24 +137,33 @@ def authenticate(db: Database, username: str, password: str, *, address: str) ->
     The caller shows one generic message for every failure."""
     name = username.strip().lower()[:64]
     now = utcnow()
-    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+    with Session(db.engine, expire_on_commit=False) as session:
         row = session.exec(select(Counselor).where(Counselor.username == name)).first()
-        actor = row.username if row else UNKNOWN_ACTOR
-        if _throttled(session, name, address, now):
-            session.add(SignInFailure(username=name, address=address[:64], created_at=now))
-            audit.record(session, actor=actor, action="sign-in throttled", address=address)
-            return None
-        if row is not None and row.active and _verify(row, password):
-            session.execute(delete(SignInFailure).where(col(SignInFailure.username) == name))
-            if HASHER.check_needs_rehash(row.password_hash):
-                row.password_hash = HASHER.hash(password)
-            audit.record(session, actor=actor, action="signed in", address=address)
-            return _account(row)
+        throttled = _throttled(session, name, address, now)
+    actor = row.username if row else UNKNOWN_ACTOR
+    # The password is checked outside any transaction: Argon2 takes a while, on purpose.
+    if throttled:
+        outcome = "sign-in throttled"
+    elif row is not None and row.active and _verify(row, password):
+        outcome = "signed in"
+    else:
         if row is None:
             _verify_dummy(password)
-        session.add(SignInFailure(username=name, address=address[:64], created_at=now))
-        audit.record(session, actor=actor, action="sign-in failed", address=address)
-        return None
+        outcome = "sign-in failed"
+    with writing(db) as session:
+        audit.record(session, actor=actor, action=outcome, address=address)
+        if outcome != "signed in":
+            session.add(SignInFailure(username=name, address=address[:64], created_at=now))
+            return None
+        assert row is not None
+        session.execute(delete(SignInFailure).where(col(SignInFailure.username) == name))
+        if HASHER.check_needs_rehash(row.password_hash):
+            session.execute(
+                update(Counselor)
+                .where(col(Counselor.id) == row.id)
+                .values(password_hash=HASHER.hash(password))
+            )
+        return _account(row)
 
 
 def _verify(row: Counselor, password: str) -> bool:
@@ -160,7 +175,7 @@ def _verify(row: Counselor, password: str) -> bool:
 
 def _verify_dummy(password: str) -> None:
     with contextlib.suppress(VerificationError):
-        HASHER.verify(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        HASHER.verify(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])
 
 
 def _throttled(session: Session, name: str, address: str, now: datetime) -> bool:

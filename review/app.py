@@ -22,6 +22,7 @@ from prompts import MI_CODES
 from review import accounts, audit, clients, sessions
 from review.chart import ruler_chart
 from review.config import ReviewSettings
+from review.db import writing
 from review.sessions import Viewer
 from storage import Database
 
@@ -287,7 +288,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         """Apply a write to a visible client and audit it in the same transaction."""
         cid = clients.client_id(db, code)
         try:
-            with Session(db.engine) as session, session.begin():
+            with writing(db) as session:
                 write(session, cid)
                 audit.record(
                     session,

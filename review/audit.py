@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from review.db import writing
 from storage import Database
 from storage.review_models import AuditEntry
 
@@ -35,7 +36,7 @@ def record(
 
 
 def record_now(db: Database, **fields: str | None) -> None:
-    with Session(db.engine) as session, session.begin():
+    with writing(db) as session:
         record(session, **fields)  # type: ignore[arg-type]
 
 

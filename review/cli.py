@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from review import accounts, audit
-from review.config import ReviewSettings
-from storage import Database
+if TYPE_CHECKING:
+    from review.config import ReviewSettings
+    from storage import Database
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +52,8 @@ def run(args: argparse.Namespace, db: Database, settings: ReviewSettings) -> int
 
 
 def _counselor(args: argparse.Namespace, db: Database) -> int:
+    from review import accounts, audit
+
     actor = f"{audit.COMMAND_LINE} ({getpass.getuser()})"
     where = "local"
     try:
@@ -79,15 +81,19 @@ def _counselor(args: argparse.Namespace, db: Database) -> int:
 
 def _password() -> str:
     """Asked twice on a terminal (never echoed); one line of stdin when scripted."""
+    from review.accounts import AccountError
+
     if sys.stdin.isatty():
         first = getpass.getpass("Password: ")
         if getpass.getpass("Same password again: ") != first:
-            raise accounts.AccountError("the two passwords differ")
+            raise AccountError("the two passwords differ")
         return first
     return sys.stdin.readline().rstrip("\r\n")
 
 
 def _audit(db: Database, limit: int, out: TextIO) -> int:
+    from review import audit
+
     for e in reversed(audit.recent(db, limit=max(1, min(limit, 10_000)))):
         fields = [
             f"{e.at:%Y-%m-%d %H:%M:%S}",

@@ -9,10 +9,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from review.accounts import Account, _account
+from review.db import writing
 from storage import Database
 from storage.models import utcnow
 from storage.review_models import Counselor, ReviewSession
@@ -50,7 +51,7 @@ def csrf_matches(expected: str, given: object) -> bool:
 def start(db: Database, account: Account, *, replacing: str | None) -> str:
     """A new session (a new token, always) for `account`; the one it replaces ends."""
     token = secrets.token_urlsafe(32)
-    with Session(db.engine) as session, session.begin():
+    with writing(db) as session:
         if replacing:
             session.execute(
                 delete(ReviewSession).where(col(ReviewSession.token_hash) == token_hash(replacing))
@@ -60,27 +61,33 @@ def start(db: Database, account: Account, *, replacing: str | None) -> str:
 
 
 def find(db: Database, token: str, *, idle: timedelta, absolute: timedelta) -> Viewer | None:
-    """The viewer of a live session; an expired session, or one of a disabled account, ends."""
+    """The viewer of a live session; an expired session, or one of a disabled account, ends.
+    Most requests only read: the last-seen time is written at most every SEEN_EVERY."""
     now = utcnow()
-    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+    with Session(db.engine, expire_on_commit=False) as session:
         found = session.exec(
             select(ReviewSession, Counselor)
             .join(Counselor, col(Counselor.id) == ReviewSession.counselor_id)
             .where(ReviewSession.token_hash == token_hash(token))
         ).first()
-        if found is None:
-            return None
-        row, counselor = found
-        if not counselor.active or now - row.last_seen_at > idle or now - row.created_at > absolute:
-            session.delete(row)
-            return None
-        if now - row.last_seen_at > SEEN_EVERY:
-            row.last_seen_at = now
-        return Viewer(_account(counselor), token)
+    if found is None:
+        return None
+    row, counselor = found
+    if not counselor.active or now - row.last_seen_at > idle or now - row.created_at > absolute:
+        end(db, token)
+        return None
+    if now - row.last_seen_at > SEEN_EVERY:
+        with writing(db) as session:
+            session.execute(
+                update(ReviewSession)
+                .where(col(ReviewSession.id) == row.id)
+                .values(last_seen_at=now)
+            )
+    return Viewer(_account(counselor), token)
 
 
 def end(db: Database, token: str) -> None:
-    with Session(db.engine) as session, session.begin():
+    with writing(db) as session:
         session.execute(
             delete(ReviewSession).where(col(ReviewSession.token_hash) == token_hash(token))
         )

@@ -16,8 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select, update
 from starlette.routing import Mount
 
-from review import ReviewSettings, accounts, create_app
-from review.app import SIGN_IN_FAILED
+from review import accounts
+from review.app import SIGN_IN_FAILED, create_app
+from review.config import ReviewSettings
 from review.sessions import COOKIE
 from storage import Database
 from storage.models import Client, utcnow

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from review import ReviewSettings, accounts
+from review import accounts
+from review.config import ReviewSettings
 from review.server import Beside
 from storage import Database
 from tests.review_seed import PASSWORD

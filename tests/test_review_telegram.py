@@ -15,7 +15,8 @@ from telegram.ext import TypeHandler
 from bot.app import build_services
 from bot.settings import Settings
 from bot.telegram import build_application
-from review import ReviewSettings, accounts
+from review import accounts
+from review.config import ReviewSettings
 from review.server import Beside
 from tests.review_client import csrf_of
 from tests.review_seed import PASSWORD
