@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from prompts import MI_CODES
@@ -104,6 +105,10 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         response = RedirectResponse("/sign-in", status_code=303)
         response.delete_cookie(sessions.COOKIE, path="/")
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, error: StarletteHTTPException) -> Response:
+        return page(request, "refused.html", {"error": error}, status=error.status_code)
 
     @app.exception_handler(clients.NotVisible)
     async def not_found(request: Request, _error: clients.NotVisible) -> Response:
@@ -345,7 +350,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.get("/clients/{code}/export.json")
     def export_json(request: Request, who: Signed, code: str) -> Response:
-        detail = clients.client_page(db, code)
+        detail = clients.client_page(db, code, limit=None)
         log(request, who, "exported JSON", client_code=detail.code)
         return JSONResponse(
             clients.export(detail),
@@ -354,7 +359,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.get("/clients/{code}/print", response_class=HTMLResponse)
     def export_print(request: Request, who: Signed, code: str) -> Response:
-        detail = clients.client_page(db, code)
+        detail = clients.client_page(db, code, limit=None)
         log(request, who, "exported printable page", client_code=detail.code)
         return page(request, "print.html", {"who": who, "client": detail, "now": datetime.now(UTC)})
 

@@ -65,18 +65,6 @@ class Listing:
     more: bool
 
 
-def _last_review() -> Any:
-    return (
-        select(
-            col(ClientReview.client_id).label("client_id"),
-            func.max(ClientReview.last_event_id).label("upto"),
-            func.max(ClientReview.created_at).label("at"),
-        )
-        .group_by(col(ClientReview.client_id))
-        .subquery()
-    )
-
-
 def client_rows(
     db: Database,
     *,
@@ -86,55 +74,66 @@ def client_rows(
     inactive_days: int | None = None,
     page: int = 1,
 ) -> Listing:
-    """One page of visible clients with their flags, sorted and filtered."""
-    reviews = _last_review()
-    safety = (
-        select(col(SafetyEvent.client_id).label("client_id"), func.count().label("n"))
-        .group_by(col(SafetyEvent.client_id))
-        .subquery()
+    """One page of visible clients with their flags, sorted and filtered. The flags are
+    correlated subqueries on indexed columns: for the default order only the page's rows are
+    counted, and no query reads every client's transcript at once."""
+    me = col(Client.id)
+    reviewed_upto = (
+        sa_select(col(ClientReview.last_event_id))
+        .where(col(ClientReview.client_id) == me)
+        .order_by(col(ClientReview.id).desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    unread = (
-        select(col(TranscriptEvent.client_id).label("client_id"), func.count().label("n"))
-        .select_from(TranscriptEvent)
-        .outerjoin(reviews, reviews.c.client_id == TranscriptEvent.client_id)
-        .where(col(TranscriptEvent.id) > func.coalesce(reviews.c.upto, 0))
-        .group_by(col(TranscriptEvent.client_id))
-        .subquery()
+    reviewed_at = (
+        sa_select(col(ClientReview.created_at))
+        .where(col(ClientReview.client_id) == me)
+        .order_by(col(ClientReview.id).desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    newest_goal = (
-        select(func.max(Goal.id).label("id"))
-        .where(col(Goal.kind) == "change", col(Goal.status) == "active")
-        .group_by(col(Goal.client_id))
-        .subquery()
+    after_review = and_(
+        col(TranscriptEvent.client_id) == me,
+        col(TranscriptEvent.id) > func.coalesce(reviewed_upto, 0),
     )
-    goal = select(Goal.client_id, Goal.words).where(col(Goal.id).in_(select(newest_goal.c.id)))
-    goals = goal.subquery()
-    n_safety = func.coalesce(safety.c.n, 0)
-    n_unread = func.coalesce(unread.c.n, 0)
+    n_unread = (
+        sa_select(func.count()).select_from(TranscriptEvent).where(after_review).scalar_subquery()
+    )
+    n_safety = (
+        sa_select(func.count())
+        .select_from(SafetyEvent)
+        .where(col(SafetyEvent.client_id) == me)
+        .scalar_subquery()
+    )
+    goal = (
+        sa_select(col(Goal.words))
+        .where(col(Goal.client_id) == me, col(Goal.kind) == "change", col(Goal.status) == "active")
+        .order_by(col(Goal.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     query: Any = (
         sa_select(
-            col(Client.id),
+            me,
             col(Client.code),
             col(Client.last_active_at),
             col(DialogState.flow),
             col(DialogState.state),
-            goals.c.words,
+            goal,
             n_safety,
             n_unread,
-            reviews.c.at,
+            reviewed_at,
         )
         .select_from(Client)
-        .outerjoin(DialogState, col(DialogState.client_id) == Client.id)
-        .outerjoin(goals, goals.c.client_id == Client.id)
-        .outerjoin(safety, safety.c.client_id == Client.id)
-        .outerjoin(unread, unread.c.client_id == Client.id)
-        .outerjoin(reviews, reviews.c.client_id == Client.id)
+        .outerjoin(DialogState, col(DialogState.client_id) == me)
         .where(_visible())
     )
     if flagged:
-        query = query.where(n_safety > 0)
+        query = query.where(
+            sa_select(col(SafetyEvent.id)).where(col(SafetyEvent.client_id) == me).exists()
+        )
     if unreviewed:
-        query = query.where(n_unread > 0)
+        query = query.where(sa_select(col(TranscriptEvent.id)).where(after_review).exists())
     if inactive_days is not None:
         query = query.where(col(Client.last_active_at) < utcnow() - timedelta(days=inactive_days))
     orders: dict[str, list[Any]] = {
@@ -276,7 +275,8 @@ def client_id(db: Database, code: str) -> int:
         return found
 
 
-def client_page(db: Database, code: str, *, limit: int = TRANSCRIPT_LIMIT) -> ClientPage:
+def client_page(db: Database, code: str, *, limit: int | None = TRANSCRIPT_LIMIT) -> ClientPage:
+    """One visible client, with the newest `limit` transcript events (None: all of them)."""
     with Session(db.engine) as session:
         client = _client(session, code)
         cid = client.id

@@ -28,6 +28,9 @@ class _QuietServer(uvicorn.Server):
 
 
 def _config(db: Database, settings: ReviewSettings) -> uvicorn.Config:
+    # uvicorn's own start-up chatter stays out of the terminal chat; its errors still show.
+    uvicorn_log = logging.getLogger("uvicorn")
+    uvicorn_log.setLevel(max(uvicorn_log.getEffectiveLevel(), logging.WARNING))
     return uvicorn.Config(
         create_app(db, settings),
         log_config=None,  # our logging set-up, and its redaction

@@ -484,3 +484,12 @@ def test_the_audit_log_records_who_did_what_and_is_append_only(
     for statement in ("UPDATE audit_entry SET actor = 'x'", "DELETE FROM audit_entry"):
         with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_a_long_transcript_shows_the_newest_and_exports_all(db: Database, seeded: Seeded) -> None:
+    from review.clients import client_page
+
+    everything = client_page(db, seeded.flagged, limit=None)
+    newest = client_page(db, seeded.flagged, limit=5)
+    assert [ln.id for ln in newest.lines] == [ln.id for ln in everything.lines[-5:]]
+    assert newest.earlier == len(everything.lines) - 5 and everything.earlier == 0
