@@ -337,7 +337,9 @@ def client_page(db: Database, code: str, *, limit: int | None = TRANSCRIPT_LIMIT
         scores = [
             Score(s.ruler, s.score, s.created_at)
             for s in session.exec(
-                select(RulerScore).where(RulerScore.client_id == cid).order_by(col(RulerScore.id))
+                select(RulerScore)
+                .where(RulerScore.client_id == cid)
+                .order_by(col(RulerScore.created_at), col(RulerScore.id))
             ).all()
         ]
         tags = list(
@@ -434,6 +436,7 @@ def export(page: ClientPage) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Hit:
     code: str
+    event_id: int
     at: datetime
     direction: str
     before: str
@@ -461,12 +464,15 @@ def search(db: Database, query: str, *, limit: int = SEARCH_LIMIT) -> list[Hit]:
         text = " ".join(plain_text(event).split())
         at = text.lower().find(needle.lower())
         if at < 0:  # matched only inside markup: show the start
-            hits.append(Hit(code, event.created_at, event.direction, "", "", text[: 2 * SNIPPET]))
+            hits.append(
+                Hit(code, event.id or 0, event.created_at, event.direction, "", "", text[:120])
+            )
             continue
         end = at + len(needle)
         hits.append(
             Hit(
                 code,
+                event.id or 0,
                 event.created_at,
                 event.direction,
                 ("…" if at > SNIPPET else "") + text[max(at - SNIPPET, 0) : at],
