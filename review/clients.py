@@ -78,11 +78,14 @@ def client_rows(
     correlated subqueries on indexed columns: for the default order only the page's rows are
     counted, and no query reads every client's transcript at once."""
     me = col(Client.id)
+    # Correlated to the client row explicitly: nested one level deeper (in the unread count),
+    # SQLAlchemy would otherwise correlate it to the transcript query and lose the client.
     reviewed_upto = (
         sa_select(col(ClientReview.last_event_id))
         .where(col(ClientReview.client_id) == me)
         .order_by(col(ClientReview.id).desc())
         .limit(1)
+        .correlate(Client)
         .scalar_subquery()
     )
     reviewed_at = (
@@ -144,7 +147,8 @@ def client_rows(
     }
     order = orders[sort if sort in SORTS else "activity"]
     page = max(page, 1)
-    query = query.order_by(*order, col(Client.id)).offset((page - 1) * PAGE_SIZE)
+    # Ties newest-first too, so the activity order is read straight off its index.
+    query = query.order_by(*order, col(Client.id).desc()).offset((page - 1) * PAGE_SIZE)
     with Session(db.engine) as session:
         rows = session.execute(query.limit(PAGE_SIZE + 1)).all()
         ids = [r[0] for r in rows[:PAGE_SIZE]]

@@ -23,8 +23,9 @@ from review.sessions import COOKIE
 from storage import Database
 from storage.models import Client, utcnow
 from storage.review_models import AuditEntry, ClientNote, ReviewSession
+from tests.harness import TestClient as Chat
 from tests.review_client import csrf_of, sign_in
-from tests.review_seed import CRISIS, HOSTILE, PASSWORD, Seeded, add_accounts, seed
+from tests.review_seed import CRISIS, HOSTILE, PASSWORD, Seeded, add_accounts, conversation, seed
 
 SETTINGS = ReviewSettings(ALONGSIDE_REVIEW_IDLE_MINUTES=30)
 
@@ -47,6 +48,16 @@ def casey(browser: TestClient) -> TestClient:
     page = sign_in(browser, "casey", PASSWORD)
     assert "Clients" in page and "casey" in page
     return browser
+
+
+class River:
+    """The flagged client, writing again."""
+
+    def __init__(self, db: Database) -> None:
+        self.chat = Chat(conversation(db), "river")
+
+    def says(self, text: str) -> None:
+        self.chat.say(text)
 
 
 def plant(browser: TestClient, value: str) -> None:
@@ -353,6 +364,9 @@ def test_notes_tags_and_mark_reviewed(db: Database, seeded: Seeded, casey: TestC
     assert "reviewed" in page and "by casey" in page
     listing = casey.get("/", params={"unreviewed": "true"}).text
     assert seeded.hostile in listing and code not in listing
+    River(db).says("I had a better week")  # new messages after the review are unread
+    listing = casey.get("/", params={"unreviewed": "true"}).text
+    assert code in listing and re.search(r">[2-9] unread<", listing)
     empty = casey.post(f"/clients/{code}/notes", data={"csrf": token, "note": "   "})
     assert empty.status_code == 400 and "The note is empty." in empty.text
     casey.post(f"/clients/{code}/tags/remove", data={"csrf": token, "tag": "follow up"})
@@ -360,6 +374,14 @@ def test_notes_tags_and_mark_reviewed(db: Database, seeded: Seeded, casey: TestC
     done = [a[1] for a in actions(db) if a[2] == code]
     assert done.count("note added") == 1 and "tag added" in done and "tag removed" in done
     assert "marked reviewed" in done
+
+
+def test_reviewing_one_client_leaves_the_others_unread(seeded: Seeded, casey: TestClient) -> None:
+    token = csrf_of(casey.get(f"/clients/{seeded.hostile}").text)
+    casey.post(f"/clients/{seeded.hostile}/reviewed", data={"csrf": token})
+    listing = casey.get("/", params={"unreviewed": "true"}).text
+    assert seeded.flagged in listing and ">44 unread<" in listing
+    assert seeded.hostile not in listing
 
 
 def test_the_client_page_shows_the_chat_safety_goals_chart_and_mi_view(
