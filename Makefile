@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/checkins.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 	$(BIN)/python bench/safety_screen.py
 	$(BIN)/python bench/language_guard.py
+	$(BIN)/python bench/dashboard.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 
 flows: $(STAMP)  ## check the flows and print them as a Mermaid diagram
 	$(BIN)/alongside flows --mermaid

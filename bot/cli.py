@@ -1,4 +1,5 @@
-"""`alongside`: run the bot, chat in the terminal, migrate, check and draw the flows."""
+"""`alongside`: run the bot, chat in the terminal, migrate, check and draw the flows; serve the
+review dashboard and manage its accounts."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from pydantic import ValidationError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
+from review import cli as review_cli
+from review.config import ReviewSettings
 
 if TYPE_CHECKING:
     from bot.app import Services
+    from review.server import Beside
 
 log = logging.getLogger("alongside")
 
@@ -36,10 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "fidelity", help="MI fidelity of the scripted conversations, per flow and overall"
     )
+    review_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
         settings = Settings()
+        review = ReviewSettings()
     except ValidationError as error:
         print(f"alongside: configuration error:\n{error}", file=sys.stderr)
         return 2
@@ -55,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         Database(settings.database_url).migrate()
         log.info("database schema is up to date")
         return 0
+    if args.command in review_cli.COMMANDS:
+        from storage import Database
+
+        db = Database(settings.database_url)
+        db.migrate()
+        return review_cli.run(args, db, review)
 
     from bot.app import build_services
     from dialogs import FlowError
@@ -67,11 +79,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram import run_polling
 
-        return 0 if run_polling(services) else 1
+        return 0 if run_polling(services, beside=_beside(services, review)) else 1
     if args.command == "run":
         log.info("TELEGRAM_BOT_TOKEN is not set: opening the conversation in this terminal")
-    chatting = args.command == "chat"
-    return _chat(services, args.client if chatting else None, chatting and args.clock)
+        beside = _beside(services, review)
+        if beside is not None:
+            beside.start_thread()
+        try:
+            return _chat(services, None)
+        finally:
+            if beside is not None:
+                beside.stop_thread()
+    return _chat(services, args.client, args.clock)
+
+
+def _beside(services: Services, review: ReviewSettings) -> Beside | None:
+    """The review dashboard, served beside the bot unless ALONGSIDE_REVIEW_ENABLED=false."""
+    from review.server import Beside
+
+    return Beside(services.db, review) if review.enabled else None
 
 
 def _chat(services: Services, client: str | None, movable_clock: bool = False) -> int:

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
@@ -36,6 +36,9 @@ from bot.alerts import send_alerts
 from bot.app import Services
 from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
 from storage import OutboxItem
+
+if TYPE_CHECKING:
+    from review.server import Beside
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ class BotData:
     services: Services
     outbox_task: asyncio.Task[None] | None = None
     scheduler_task: asyncio.Task[None] | None = None
+    beside: Beside | None = None  # the review dashboard, on this loop
 
     def __init__(self) -> None:
         self.alert_lock = asyncio.Lock()
@@ -109,9 +113,11 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     return application
 
 
-def run_polling(services: Services) -> bool:
-    """Poll until stopped; False if Telegram refused the token."""
+def run_polling(services: Services, *, beside: Beside | None = None) -> bool:
+    """Poll until stopped; False if Telegram refused the token. `beside` (the review dashboard)
+    starts and stops with the bot, on the same asyncio loop."""
     application = build_application(services)
+    application.bot_data.beside = beside
     log.info("starting Telegram long polling")
     try:
         application.run_polling(
@@ -302,9 +308,13 @@ async def _on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> N
     application.bot_data.scheduler_task = asyncio.create_task(
         run_scheduler(application.bot, services)
     )
+    if application.bot_data.beside is not None:
+        await application.bot_data.beside.start()
 
 
 async def _on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    if application.bot_data.beside is not None:
+        await application.bot_data.beside.stop()
     for task in (application.bot_data.outbox_task, application.bot_data.scheduler_task):
         if task is not None:
             task.cancel()

@@ -1,5 +1,6 @@
 """Persistence: SQLModel tables, the unit of work per turn, Alembic migrations."""
 
+from storage import review_models  # noqa: F401  (registers the dashboard tables)
 from storage.database import Database, OutboxItem
 from storage.turn import ClientSnapshot, DialogSnapshot, GoalView, Turn
 

@@ -1,5 +1,6 @@
 """The dependency rules of docs/architecture.md, checked on the source: only `bot` imports
-`telegram`; `dialogs` imports no SQL and no Telegram; nothing below `bot` imports `bot`."""
+`telegram`; `dialogs` imports no SQL and no Telegram; nothing below `bot` imports `bot`; the review
+dashboard reads storage and prompts, never the bot or the engine."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ FORBIDDEN = {
     "dialogs": {"telegram", "sqlalchemy", "sqlmodel", "psycopg", "bot"},
     "prompts": {"telegram", "sqlalchemy", "sqlmodel", "psycopg", "bot", "dialogs", "storage"},
     "storage": {"telegram", "bot", "dialogs", "prompts"},
+    "review": {"telegram", "bot", "dialogs"},
 }
 
 

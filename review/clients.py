@@ -1,0 +1,535 @@
+"""What the dashboard reads and writes about clients. Only clients who gave consent and
+agreed to counselor review are ever visible: every query here goes through `_visible`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, true
+from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from prompts import html_to_plain
+from prompts.fidelity import MiMetrics, mi_metrics
+from storage import Database
+from storage.models import (
+    Client,
+    DialogState,
+    Goal,
+    RulerScore,
+    SafetyEvent,
+    TranscriptEvent,
+    utcnow,
+)
+from storage.review_models import ClientNote, ClientReview, ClientTag, Counselor
+
+PAGE_SIZE = 100
+TRANSCRIPT_LIMIT = 2000  # the newest events shown on a client page
+SEARCH_LIMIT = 50
+SEARCH_MIN, SEARCH_MAX = 2, 200
+NOTE_MAX = 5000
+TAG = re.compile(r"[\w][\w \-]{0,31}")
+SNIPPET = 60  # characters either side of a search match
+SORTS = ("activity", "code", "flags", "unread")
+
+
+class NotVisible(LookupError):
+    """No such client, or one the dashboard may not show."""
+
+
+def _visible() -> ColumnElement[bool]:
+    return and_(col(Client.consent) == "given", col(Client.review_consent) == true())
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    code: str
+    last_active_at: datetime
+    flow: str | None
+    state: str | None
+    goal: str | None
+    safety_events: int
+    unread: int
+    reviewed_at: datetime | None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[ClientRow]
+    page: int
+    more: bool
+
+
+def client_rows(
+    db: Database,
+    *,
+    sort: str = "activity",
+    flagged: bool = False,
+    unreviewed: bool = False,
+    inactive_days: int | None = None,
+    page: int = 1,
+) -> Listing:
+    """One page of visible clients with their flags, sorted and filtered. The flags are
+    correlated subqueries on indexed columns: for the default order only the page's rows are
+    counted, and no query reads every client's transcript at once."""
+    me = col(Client.id)
+    # Correlated to the client row explicitly: nested one level deeper (in the unread count),
+    # SQLAlchemy would otherwise correlate it to the transcript query and lose the client.
+    reviewed_upto = (
+        sa_select(col(ClientReview.last_event_id))
+        .where(col(ClientReview.client_id) == me)
+        .order_by(col(ClientReview.id).desc())
+        .limit(1)
+        .correlate(Client)
+        .scalar_subquery()
+    )
+    reviewed_at = (
+        sa_select(col(ClientReview.created_at))
+        .where(col(ClientReview.client_id) == me)
+        .order_by(col(ClientReview.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    after_review = and_(
+        col(TranscriptEvent.client_id) == me,
+        col(TranscriptEvent.id) > func.coalesce(reviewed_upto, 0),
+    )
+    n_unread = (
+        sa_select(func.count()).select_from(TranscriptEvent).where(after_review).scalar_subquery()
+    )
+    n_safety = (
+        sa_select(func.count())
+        .select_from(SafetyEvent)
+        .where(col(SafetyEvent.client_id) == me)
+        .scalar_subquery()
+    )
+    goal = (
+        sa_select(col(Goal.words))
+        .where(col(Goal.client_id) == me, col(Goal.kind) == "change", col(Goal.status) == "active")
+        .order_by(col(Goal.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query: Any = (
+        sa_select(
+            me,
+            col(Client.code),
+            col(Client.last_active_at),
+            col(DialogState.flow),
+            col(DialogState.state),
+            goal,
+            n_safety,
+            n_unread,
+            reviewed_at,
+        )
+        .select_from(Client)
+        .outerjoin(DialogState, col(DialogState.client_id) == me)
+        .where(_visible())
+    )
+    if flagged:
+        query = query.where(
+            sa_select(col(SafetyEvent.id)).where(col(SafetyEvent.client_id) == me).exists()
+        )
+    if unreviewed:
+        query = query.where(sa_select(col(TranscriptEvent.id)).where(after_review).exists())
+    if inactive_days is not None:
+        query = query.where(col(Client.last_active_at) < utcnow() - timedelta(days=inactive_days))
+    orders: dict[str, list[Any]] = {
+        "activity": [col(Client.last_active_at).desc()],
+        "code": [col(Client.code)],
+        "flags": [n_safety.desc(), n_unread.desc(), col(Client.last_active_at).desc()],
+        "unread": [n_unread.desc(), col(Client.last_active_at).desc()],
+    }
+    order = orders[sort if sort in SORTS else "activity"]
+    page = max(page, 1)
+    # Ties newest-first too, so the activity order is read straight off its index.
+    query = query.order_by(*order, col(Client.id).desc()).offset((page - 1) * PAGE_SIZE)
+    with Session(db.engine) as session:
+        rows = session.execute(query.limit(PAGE_SIZE + 1)).all()
+        ids = [r[0] for r in rows[:PAGE_SIZE]]
+        tags: dict[int, list[str]] = {}
+        for client_id, tag in session.execute(
+            select(ClientTag.client_id, ClientTag.tag)
+            .where(col(ClientTag.client_id).in_(ids))
+            .order_by(col(ClientTag.tag))
+        ).all():
+            tags.setdefault(client_id, []).append(tag)
+    return Listing(
+        rows=[
+            ClientRow(
+                code=r[1],
+                last_active_at=r[2],
+                flow=r[3],
+                state=r[4],
+                goal=r[5],
+                safety_events=r[6],
+                unread=r[7],
+                reviewed_at=r[8],
+                tags=tuple(tags.get(r[0], ())),
+            )
+            for r in rows[:PAGE_SIZE]
+        ],
+        page=page,
+        more=len(rows) > PAGE_SIZE,
+    )
+
+
+# -- one client ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SafetyView:
+    at: datetime
+    category: str
+    signal: str
+    flow: str
+    state: str
+    transcript_event_id: int | None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message of the transcript, as plain text."""
+
+    id: int
+    at: datetime
+    direction: str
+    kind: str
+    text: str
+    choice: str | None
+    flow: str
+    state: str
+    template: str | None
+    mi_code: str | None
+    unread: bool
+    safety: tuple[SafetyView, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    kind: str
+    option: str | None
+    words: str
+    status: str
+    created_at: datetime
+    replaced_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Score:
+    ruler: str
+    score: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    author: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    by: str
+    at: datetime
+
+
+@dataclass
+class ClientPage:
+    id: int
+    code: str
+    created_at: datetime
+    consented_at: datetime | None
+    last_active_at: datetime
+    flow: str | None
+    state: str | None
+    lines: list[Line]
+    earlier: int  # events older than those shown
+    safety: list[SafetyView]
+    goals: list[GoalLine]
+    scores: list[Score]
+    tags: list[str]
+    notes: list[Note]
+    review: Review | None
+    metrics: MiMetrics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics = mi_metrics(
+            (ln.mi_code, ln.text) for ln in self.lines if ln.direction == "out"
+        )
+
+
+def _client(session: Session, code: str) -> Client:
+    client = session.exec(select(Client).where(Client.code == code, _visible())).first()
+    if client is None or client.id is None:
+        raise NotVisible(code)
+    return client
+
+
+def client_id(db: Database, code: str) -> int:
+    with Session(db.engine) as session:
+        found = _client(session, code).id
+        assert found is not None
+        return found
+
+
+def client_page(db: Database, code: str, *, limit: int | None = TRANSCRIPT_LIMIT) -> ClientPage:
+    """One visible client, with the newest `limit` transcript events (None: all of them)."""
+    with Session(db.engine) as session:
+        client = _client(session, code)
+        cid = client.id
+        review = session.execute(
+            select(ClientReview, Counselor.username)
+            .join(Counselor, col(Counselor.id) == ClientReview.counselor_id)
+            .where(ClientReview.client_id == cid)
+            .order_by(col(ClientReview.id).desc())
+            .limit(1)
+        ).first()
+        upto = review[0].last_event_id if review else 0
+        total = session.execute(
+            select(func.count())
+            .select_from(TranscriptEvent)
+            .where(TranscriptEvent.client_id == cid)
+        ).scalar_one()
+        events = session.exec(
+            select(TranscriptEvent)
+            .where(TranscriptEvent.client_id == cid)
+            .order_by(col(TranscriptEvent.id).desc())
+            .limit(limit)
+        ).all()
+        safety = [
+            SafetyView(s.created_at, s.category, s.signal, s.flow, s.state, s.transcript_event_id)
+            for s in session.exec(
+                select(SafetyEvent)
+                .where(SafetyEvent.client_id == cid)
+                .order_by(col(SafetyEvent.id))
+            ).all()
+        ]
+        by_event: dict[int, list[SafetyView]] = {}
+        for s in safety:
+            if s.transcript_event_id is not None:
+                by_event.setdefault(s.transcript_event_id, []).append(s)
+        lines = [
+            Line(
+                id=e.id or 0,
+                at=e.created_at,
+                direction=e.direction,
+                kind=e.kind,
+                text=plain_text(e),
+                choice=e.choice,
+                flow=e.flow,
+                state=e.state,
+                template=e.template,
+                mi_code=e.mi_code,
+                unread=(e.id or 0) > upto,
+                safety=tuple(by_event.get(e.id or 0, ())),
+            )
+            for e in reversed(events)
+        ]
+        goals = [
+            GoalLine(g.kind, g.option, g.words, g.status, g.created_at, g.replaced_at)
+            for g in session.exec(
+                select(Goal).where(Goal.client_id == cid).order_by(col(Goal.id))
+            ).all()
+        ]
+        scores = [
+            Score(s.ruler, s.score, s.created_at)
+            for s in session.exec(
+                select(RulerScore)
+                .where(RulerScore.client_id == cid)
+                .order_by(col(RulerScore.created_at), col(RulerScore.id))
+            ).all()
+        ]
+        tags = list(
+            session.exec(
+                select(ClientTag.tag).where(ClientTag.client_id == cid).order_by(col(ClientTag.tag))
+            ).all()
+        )
+        notes = [
+            Note(author, n.text, n.created_at)
+            for n, author in session.execute(
+                select(ClientNote, Counselor.username)
+                .join(Counselor, col(Counselor.id) == ClientNote.counselor_id)
+                .where(ClientNote.client_id == cid)
+                .order_by(col(ClientNote.id).desc())
+            ).all()
+        ]
+        dialog = session.get(DialogState, cid)
+        return ClientPage(
+            id=cid or 0,
+            code=client.code,
+            created_at=client.created_at,
+            consented_at=client.consented_at,
+            last_active_at=client.last_active_at,
+            flow=dialog.flow if dialog else None,
+            state=dialog.state if dialog else None,
+            lines=lines,
+            earlier=max(total - len(lines), 0),
+            safety=safety,
+            goals=goals,
+            scores=scores,
+            tags=tags,
+            notes=notes,
+            review=Review(review[1], review[0].created_at) if review else None,
+        )
+
+
+def plain_text(event: TranscriptEvent) -> str:
+    """The message as plain text: the bot's replies are stored as Telegram HTML."""
+    text = event.text or ""
+    return html_to_plain(text) if event.direction == "out" else text
+
+
+def export(page: ClientPage) -> dict[str, Any]:
+    """A client's record as JSON-ready data (the counselors' private notes stay out)."""
+    return {
+        "client": page.code,
+        "exported_at": utcnow().isoformat(),
+        "transcript": [
+            {
+                "at": ln.at.isoformat(),
+                "direction": ln.direction,
+                "kind": ln.kind,
+                "text": ln.text,
+                "choice": ln.choice,
+                "flow": ln.flow,
+                "state": ln.state,
+                "template": ln.template,
+                "mi_code": ln.mi_code,
+            }
+            for ln in page.lines
+        ],
+        "earlier_events_not_included": page.earlier,
+        "safety_events": [
+            {
+                "at": s.at.isoformat(),
+                "category": s.category,
+                "signal": s.signal,
+                "flow": s.flow,
+                "state": s.state,
+            }
+            for s in page.safety
+        ],
+        "goals": [
+            {
+                "kind": g.kind,
+                "option": g.option,
+                "words": g.words,
+                "status": g.status,
+                "set_at": g.created_at.isoformat(),
+                "replaced_at": g.replaced_at.isoformat() if g.replaced_at else None,
+            }
+            for g in page.goals
+        ],
+        "rulers": [
+            {"ruler": s.ruler, "score": s.score, "at": s.at.isoformat()} for s in page.scores
+        ],
+        "tags": page.tags,
+    }
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    event_id: int
+    at: datetime
+    direction: str
+    before: str
+    match: str
+    after: str
+
+
+def search(db: Database, query: str, *, limit: int = SEARCH_LIMIT) -> list[Hit]:
+    """Transcript messages of visible clients that contain `query`, newest first. The query is
+    a literal: `%`, `_` and `\\` match themselves."""
+    needle = " ".join(query.split())[:SEARCH_MAX]
+    if len(needle) < SEARCH_MIN:
+        return []
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", needle) + "%"
+    with Session(db.engine) as session:
+        rows = session.execute(
+            select(TranscriptEvent, Client.code)
+            .join(Client, col(Client.id) == TranscriptEvent.client_id)
+            .where(_visible(), col(TranscriptEvent.text).ilike(pattern, escape="\\"))
+            .order_by(col(TranscriptEvent.id).desc())
+            .limit(limit)
+        ).all()
+    hits = []
+    for event, code in rows:
+        text = " ".join(plain_text(event).split())
+        at = text.lower().find(needle.lower())
+        if at < 0:  # matched only inside markup: show the start
+            hits.append(
+                Hit(code, event.id or 0, event.created_at, event.direction, "", "", text[:120])
+            )
+            continue
+        end = at + len(needle)
+        hits.append(
+            Hit(
+                code,
+                event.id or 0,
+                event.created_at,
+                event.direction,
+                ("…" if at > SNIPPET else "") + text[max(at - SNIPPET, 0) : at],
+                text[at:end],
+                text[end : end + SNIPPET] + ("…" if len(text) > end + SNIPPET else ""),
+            )
+        )
+    return hits
+
+
+# -- writes ----------------------------------------------------------------------------------
+
+
+class Refused(ValueError):
+    """Input the dashboard does not take, with a message fit to show."""
+
+
+def add_note(session: Session, cid: int, counselor_id: int, text: str) -> None:
+    words = text.strip()
+    if not words:
+        raise Refused("The note is empty.")
+    if len(words) > NOTE_MAX:
+        raise Refused(f"A note holds at most {NOTE_MAX:,} characters.")
+    session.add(ClientNote(client_id=cid, counselor_id=counselor_id, text=words))
+
+
+def clean_tag(tag: str) -> str:
+    words = " ".join(tag.split()).lower()
+    if not TAG.fullmatch(words):
+        raise Refused("A tag is 1-32 letters, digits, spaces or dashes.")
+    return words
+
+
+def add_tag(session: Session, cid: int, counselor_id: int, tag: str) -> bool:
+    """False if the client already has the tag."""
+    try:
+        with session.begin_nested():
+            session.add(ClientTag(client_id=cid, counselor_id=counselor_id, tag=tag))
+    except IntegrityError:
+        return False
+    return True
+
+
+def remove_tag(session: Session, cid: int, tag: str) -> None:
+    session.execute(
+        delete(ClientTag).where(col(ClientTag.client_id) == cid, col(ClientTag.tag) == tag)
+    )
+
+
+def mark_reviewed(session: Session, cid: int, counselor_id: int) -> None:
+    upto = session.execute(
+        select(func.coalesce(func.max(TranscriptEvent.id), 0)).where(
+            TranscriptEvent.client_id == cid
+        )
+    ).scalar_one()
+    session.add(ClientReview(client_id=cid, counselor_id=counselor_id, last_event_id=upto))

@@ -1,0 +1,30 @@
+"""The dashboard's settings, from the environment (or `.env`), validated once at start."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ReviewSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    enabled: bool = Field(default=True, alias="ALONGSIDE_REVIEW_ENABLED")  # beside `run`
+    host: str = Field(default="127.0.0.1", alias="ALONGSIDE_REVIEW_HOST")
+    port: int = Field(default=8400, ge=0, le=65535, alias="ALONGSIDE_REVIEW_PORT")
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60, alias="ALONGSIDE_REVIEW_IDLE_MINUTES")
+    max_hours: int = Field(default=12, ge=1, le=7 * 24, alias="ALONGSIDE_REVIEW_MAX_HOURS")
+    # Mark cookies Secure on every response, not only on requests that arrived over HTTPS.
+    secure_cookies: bool = Field(default=False, alias="ALONGSIDE_REVIEW_SECURE_COOKIES")
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs).
+    trusted_proxies: str = Field(default="", alias="ALONGSIDE_REVIEW_TRUSTED_PROXIES")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _no_wildcard(cls, value: str) -> str:
+        if "*" in value:
+            raise ValueError("ALONGSIDE_REVIEW_TRUSTED_PROXIES lists addresses; '*' is refused")
+        return value
+
+    def proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
