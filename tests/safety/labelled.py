@@ -24,7 +24,7 @@ TUNED = (  # the rules were written against these, round by round
     "ordinary_from_scripts",
 )
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
-HOLDOUTS = (HOLDOUT, "holdout_2")  # each written before the rule changes it then measured
+HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3")  # each written before the changes it measured
 ORDINARY = "ordinary"
 CRISIS = ("suicide", "overdose", "medical", "violence")
 LABELS = (*CRISIS, "past", ORDINARY)
