@@ -32,6 +32,7 @@ def cross_validated(pairs: list[tuple[str, str]], folds: int = 10) -> Score:
         total.total.update(result.total)
         total.right.update(result.right)
         total.alarmed.update(result.alarmed)
+        total.checked.update(result.checked)
         total.misses.extend(result.misses)
     return total
 
@@ -46,13 +47,24 @@ def report(
         recall = result.recall(label)
         target = f"(target {RECALL_TARGET})" if label in CRISIS else "(gentle check)"
         counts = f"{result.right[label]:>3}/{result.total[label]:<3}"
-        alarm = f"  any alarm {result.alarm_recall(label):5.3f}" if label in CRISIS else ""
-        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}{alarm}")
+        extra = (
+            f"  any alarm {result.alarm_recall(label):5.3f}"
+            f"  any safety response {result.response_recall(label):5.3f}"
+            if label in CRISIS
+            else ""
+        )
+        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}{extra}")
         met &= label not in CRISIS or recall >= RECALL_TARGET
+    ordinary = result.total["ordinary"]
     rate = result.false_alarm_rate
-    flagged = result.total["ordinary"] - result.right["ordinary"]
-    counts = f"{flagged:>3}/{result.total['ordinary']:<3}"
-    print(f"  false alarms     {rate:5.3f}  {counts} (limit {FALSE_ALARM_LIMIT})")
+    counts = f"{result.false_alarms:>3}/{ordinary:<3}"
+    print(
+        f"  false alarms     {rate:5.3f}  {counts} (limit {FALSE_ALARM_LIMIT}; alarms and past checks)"
+    )
+    checks = f"{result.checked['ordinary']:>3}/{ordinary:<3}"
+    print(
+        f"  direct checks    {result.direct_check_rate:5.3f}  {checks} (ordinary messages asked directly)"
+    )
     met &= rate <= FALSE_ALARM_LIMIT
     if show_misses:
         for label, got, message in result.misses:
