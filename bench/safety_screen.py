@@ -59,11 +59,13 @@ def report(
     rate = result.false_alarm_rate
     counts = f"{result.false_alarms:>3}/{ordinary:<3}"
     print(
-        f"  false alarms     {rate:5.3f}  {counts} (limit {FALSE_ALARM_LIMIT}; alarms and past checks)"
+        f"  false alarms     {rate:5.3f}  {counts} "
+        f"(limit {FALSE_ALARM_LIMIT}; alarms and past checks)"
     )
     checks = f"{result.checked['ordinary']:>3}/{ordinary:<3}"
     print(
-        f"  direct checks    {result.direct_check_rate:5.3f}  {checks} (ordinary messages asked directly)"
+        f"  direct checks    {result.direct_check_rate:5.3f}  {checks} "
+        "(ordinary messages asked directly)"
     )
     met &= rate <= FALSE_ALARM_LIMIT
     if show_misses:

@@ -18,6 +18,7 @@ from dialogs.model import (
     ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
+    SafetyConfirmed,
     ScoreRecorded,
 )
 from dialogs.safety import flow as safety
@@ -89,7 +90,7 @@ class _TurnRun:
         self.model.review_consent = turn.client.review_consent
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
-        self.safety_hit = safety.screen_inbound(inbound)  # before anything else, in any state
+        self.safety_hit = safety.screen_inbound(inbound, self.model.flow)  # first, in any state
 
     # -- the turn ------------------------------------------------------------------------------
 
@@ -304,6 +305,9 @@ class _TurnRun:
             turn.record_safety_event(
                 self.safety_hit.category, self.safety_hit.signal, flow, state, logged
             )
+        for effect in self.model.effects:  # a yes or not sure to the direct question
+            if isinstance(effect, SafetyConfirmed):
+                turn.record_safety_event(effect.category, effect.signal, *self.received_in, logged)
         self.queue_replies(record=record)
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 

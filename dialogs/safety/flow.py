@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dialogs.events import Inbound, InboundKind
-from dialogs.model import CountrySet, DialogModel
+from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
 from dialogs.safety.resources import country_from_locale, find_country, view
 from dialogs.safety.screen import Category, classifier, rules, screen
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 SAFETY = "safety"
 SOS = "sos"  # the /sos command: the same resources and check, without a screen hit
-CHECK, PAST_CHECK = "check", "past_check"
+CHECK, PAST_CHECK, DIRECT_CHECK = "check", "past_check", "direct_check"
 OPENINGS = {  # what is said first, before the numbers
     "suicide": ("safety/suicide",),
     "overdose": ("safety/overdose", "safety/overdose_help"),
@@ -29,6 +29,7 @@ OPENINGS = {  # what is said first, before the numbers
 }
 RESOURCES = "safety/resources"
 PAST_REFLECTION = "safety/past_reflect"
+POSSIBLE_REFLECTION = "safety/possible_reflect"
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,13 @@ def warm_up() -> None:
     classifier()
 
 
-def screen_inbound(inbound: Inbound) -> SafetyHit | None:
-    """Screen a typed text; buttons, commands and media carry no words of the client's."""
+def screen_inbound(inbound: Inbound, flow: str) -> SafetyHit | None:
+    """Screen a typed text; buttons, commands and media carry no words of the client's. A weaker
+    sign while already in the safety flow asks nothing more: the client is being looked after."""
     if inbound.kind is not InboundKind.TEXT or not inbound.text.strip():
         return None
     found = screen(inbound.text)
-    if found is None:
+    if found is None or (found.category is Category.POSSIBLE and flow == SAFETY):
         return None
     log.info("safety screen: %s (%s)", found.category.value, found.signal)  # never the words
     return SafetyHit(found.category.value, found.signal)
@@ -70,6 +72,10 @@ def enter(run: _TurnRun, category: str) -> None:
     if category == Category.PAST:
         run.move(SAFETY, PAST_CHECK)
         run.say(PAST_REFLECTION)
+        return
+    if category == Category.POSSIBLE:  # no numbers yet: first ask, directly and kindly
+        run.move(SAFETY, DIRECT_CHECK)
+        run.say(POSSIBLE_REFLECTION)
         return
     run.move(SAFETY, CHECK)
     for template in OPENINGS[category]:
@@ -100,6 +106,14 @@ def set_country(model: DialogModel, _: None) -> None:
     if code is not None:
         safety["country"], safety["guessed"] = code, False
         model.effects.append(CountrySet(code))
+
+
+def confirm_concern(model: DialogModel, _: None) -> None:
+    """A yes or a not sure to the direct question: the full safety response, recorded and
+    alerted as a suicide or self-harm event."""
+    safety = model.context.setdefault(SAFETY, {})
+    safety["category"] = Category.SUICIDE.value
+    model.effects.append(SafetyConfirmed(Category.SUICIDE.value, f"direct_check.{model.choice}"))
 
 
 def resume_before_safety(model: DialogModel, _: None) -> None:
