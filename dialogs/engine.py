@@ -183,6 +183,8 @@ class _TurnRun:
         else:
             labels = self.conv.labels(self.locale)
             key = match_choice(text, [(k, labels[k]) for k in self.offered()])
+            if safety.answers_direct_question(self.model) and not text.strip().isdigit():
+                key = safety.direct_answer(text)  # a hedge is never a "no", nor "please choose"
             if key is None:
                 self.ask(hint="system/choose_please")
             else:

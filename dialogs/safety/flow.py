@@ -4,13 +4,14 @@ flow from wherever they were, remembering that place so they can go back to it."
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dialogs.events import Inbound, InboundKind
 from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
 from dialogs.safety.resources import country_from_locale, find_country, view
-from dialogs.safety.screen import Category, classifier, rules, screen
+from dialogs.safety.screen import Category, classifier, normalise, rules, screen
 
 if TYPE_CHECKING:
     from dialogs.engine import _TurnRun
@@ -56,6 +57,26 @@ def screen_inbound(inbound: Inbound, flow: str) -> SafetyHit | None:
         return None
     log.info("safety screen: %s (%s)", found.category.value, found.signal)  # never the words
     return SafetyHit(found.category.value, found.signal)
+
+
+_NO = re.compile(r"(?:no|nope|nah|naw|not really|not at all|never|i am not|i do not think so)\b")
+_YES = re.compile(r"(?:yes|yeah|yep|yup|ya|yea|i am|i think so|i have)\b")
+_HEDGE = re.compile(r"\b(?:sure|sometimes|maybe|but|kind of|kinda|a bit|a little|know|bit)\b")
+
+
+def direct_answer(text: str) -> str:
+    """The answer typed to the direct question: a clear no, a clear yes, and anything else
+    (a hedge, a question back, other words) is met as "not sure": never dismissed by text."""
+    plain = normalise(text)
+    if _NO.match(plain) and not _HEDGE.search(plain):
+        return "concern_no"
+    if _YES.match(plain) and not _HEDGE.search(plain) and " not " not in f" {plain} ":
+        return "concern_yes"
+    return "concern_unsure"
+
+
+def answers_direct_question(model: DialogModel) -> bool:
+    return model.flow == SAFETY and model.state == DIRECT_CHECK
 
 
 def enter(run: _TurnRun, category: str) -> None:
