@@ -1,8 +1,12 @@
 """The safety screen on the labelled messages: recall per crisis category, past mentions, the
 false-alarm rate on ordinary messages, and throughput. Run: `python bench/safety_screen.py`.
 
-The tuned sets are the ones the rules were written against; the held-out set was written after
-the last change to the rules, so its figures say more about messages nobody has seen yet."""
+The tuned sets are the ones the rules were written against. Each held-out set was written before
+the rule changes it first measured; the last one (holdout_3) has never been used to change the
+screen, so its figures say the most about messages nobody has seen yet. "Any safety response"
+counts an alarm or the direct question ("are you having thoughts of ending your life?");
+false alarms (alarms and past checks on ordinary talk) and direct checks on ordinary talk are
+counted apart."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from dialogs.safety import screen
 from dialogs.safety.model import THRESHOLD, train
 from dialogs.safety.screen import plain_text
-from tests.safety.labelled import CRISIS, HOLDOUTS, TUNED, Score, load, score
+from tests.safety.labelled import CRISIS, HOLDOUT_NOTES, HOLDOUTS, TUNED, Score, load, score
 
 RECALL_TARGET, FALSE_ALARM_LIMIT = 0.98, 0.05
 
@@ -104,7 +108,7 @@ def main() -> None:
     for name in HOLDOUTS:
         holdout = load(name)
         report(
-            f"Held out: {name} (never used to tune the rules or teach the model)",
+            f"Held out: {name} ({HOLDOUT_NOTES[name]})",
             holdout,
             args.misses,
         )

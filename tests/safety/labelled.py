@@ -25,6 +25,12 @@ TUNED = (  # the rules were written against these, round by round
 )
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
 HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3")  # each written before the changes it measured
+SEEN = "written before the rules it first measured; its misses then shaped the concept rules"
+HOLDOUT_NOTES = {  # what each held-out set's figures mean now
+    HOLDOUT: SEEN,
+    "holdout_2": SEEN,
+    "holdout_3": "never used to tune the rules or teach the model",
+}
 ORDINARY = "ordinary"
 POSSIBLE = "possible"  # the screen's answer for a weaker sign; not a label of the sets
 CRISIS = ("suicide", "overdose", "medical", "violence")
