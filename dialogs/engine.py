@@ -90,7 +90,7 @@ class _TurnRun:
         self.model.review_consent = turn.client.review_consent
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
-        self.safety_hit = safety.screen_inbound(inbound, self.model.flow)  # first, in any state
+        self.safety_hit = safety.screen_inbound(inbound, self.model)  # first, in any state
 
     # -- the turn ------------------------------------------------------------------------------
 

@@ -119,6 +119,7 @@ ACTIONS: dict[str, Named] = {
     "set_country": Named(safety.set_country, takes_arg=False),
     "resume_before_safety": Named(safety.resume_before_safety, takes_arg=False),
     "confirm_concern": Named(safety.confirm_concern, takes_arg=False),
+    "concern_declined": Named(safety.concern_declined, takes_arg=False),
     "forget_everything": Named(_forget_everything, takes_arg=False),
 }
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from dialogs import Conversation, FlowSet
-from dialogs.safety.flow import OPENINGS, RESOURCES, values
+from dialogs.safety.flow import OPENINGS, QUIET_AFTER_NO, RESOURCES, values
 from dialogs.safety.resources import country_from_locale, directory, find_country
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases
 from storage import Database
@@ -319,3 +319,35 @@ def test_a_crisis_message_at_the_direct_question_gets_the_full_response_at_once(
     client.say("ok")
     client.tap("Carry on where we left off")
     assert place(client) == "menu.choose"
+
+
+def test_after_a_no_weaker_signs_are_not_asked_about_again_for_a_while_but_a_hit_still_is(
+    conversation: Conversation,
+) -> None:
+    client = TestClient(conversation)
+    to_state(client, "agenda.topic")
+    client.say(WEAKER)
+    client.tap("No")
+    assert place(client) == "agenda.topic"
+    client.say("whats the point anymore")  # heard as an answer, not asked about again
+    assert "thoughts of ending your life" not in client.text
+    assert not place(client).startswith("safety.")
+    client.say("i want to kill myself")
+    assert place(client) == "safety.check" and "Emergency:" in client.text
+    with Session(conversation.db.engine) as session:
+        categories = [e.category for e in session.exec(select(SafetyEvent)).all()]
+    assert categories == ["possible", "suicide"]
+
+
+def test_the_quiet_after_a_no_ends_and_a_weaker_sign_is_asked_about_again(
+    conversation: Conversation,
+) -> None:
+    client = TestClient(conversation)
+    to_state(client, "menu.choose")
+    client.say(WEAKER)
+    client.say("no")
+    for _ in range(QUIET_AFTER_NO):
+        client.say("/menu")  # commands carry no words and do not count
+        client.say("hmm")
+    client.say(WEAKER)
+    assert place(client) == "safety.direct_check"

@@ -16,6 +16,7 @@ from storage.models import SafetyEvent
 from tests.telegram_double import TelegramDouble
 from tests.test_telegram import (
     ALEX,
+    SAM,
     TOKEN,
     Person,
     RunningBot,
@@ -180,7 +181,7 @@ async def test_logs_never_hold_the_words_that_triggered_the_screen(
 
 
 async def test_a_weaker_sign_asks_directly_and_only_a_yes_alerts(
-    alex: Person, double: TelegramDouble, services: Services
+    alex: Person, bot: RunningBot, double: TelegramDouble, services: Services
 ) -> None:
     await alex.consents()
     await alex.says("I got so wasted lol")
@@ -192,12 +193,15 @@ async def test_a_weaker_sign_asks_directly_and_only_a_yes_alerts(
     no = await alex.taps("No")
     assert "What are you hoping for with drinking?" in no[-1].text
     assert double.chats[ON_CALL].messages == []
-    await alex.says("i feel so trapped")
-    yes = await alex.taps("Yes")
+
+    sam = Person(bot, SAM)
+    await sam.consents()
+    await sam.says("i feel so trapped")
+    yes = await sam.taps("Yes")
     assert "Emergency" in "\n".join(r.text for r in yes)
     assert [label for label, _ in yes[-1].buttons] == CHECK_BUTTONS
     (alert,) = double.chats[ON_CALL].messages
-    assert client_row(services, ALEX).code in alert.text and "suicide" in alert.text
+    assert client_row(services, SAM).code in alert.text and "suicide" in alert.text
     assert "trapped" not in alert.text
     events = safety_events(services)
     assert [e.category for e in events] == ["possible", "possible", "suicide"]

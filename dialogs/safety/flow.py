@@ -31,6 +31,7 @@ OPENINGS = {  # what is said first, before the numbers
 RESOURCES = "safety/resources"
 PAST_REFLECTION = "safety/past_reflect"
 POSSIBLE_REFLECTION = "safety/possible_reflect"
+QUIET_AFTER_NO = 10  # texts after a "no" to the direct question before a weaker sign asks again
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,19 @@ def warm_up() -> None:
     classifier()
 
 
-def screen_inbound(inbound: Inbound, flow: str) -> SafetyHit | None:
+def screen_inbound(inbound: Inbound, model: DialogModel) -> SafetyHit | None:
     """Screen a typed text; buttons, commands and media carry no words of the client's. A weaker
-    sign while already in the safety flow asks nothing more: the client is being looked after."""
+    sign asks nothing more while the client is in the safety flow (being looked after), nor for
+    `QUIET_AFTER_NO` texts after they answered the direct question with no (the same question
+    again and again would be a form to fill in, not a conversation; /sos is one tap away)."""
     if inbound.kind is not InboundKind.TEXT or not inbound.text.strip():
         return None
+    safety: dict[str, Any] = model.context.get(SAFETY) or {}
+    quiet = int(safety.get("quiet", 0))
+    if quiet:
+        safety["quiet"] = quiet - 1
     found = screen(inbound.text)
-    if found is None or (found.category is Category.POSSIBLE and flow == SAFETY):
+    if found is None or (found.category is Category.POSSIBLE and (quiet or model.flow == SAFETY)):
         return None
     log.info("safety screen: %s (%s)", found.category.value, found.signal)  # never the words
     return SafetyHit(found.category.value, found.signal)
@@ -135,6 +142,11 @@ def confirm_concern(model: DialogModel, _: None) -> None:
     safety = model.context.setdefault(SAFETY, {})
     safety["category"] = Category.SUICIDE.value
     model.effects.append(SafetyConfirmed(Category.SUICIDE.value, f"direct_check.{model.choice}"))
+
+
+def concern_declined(model: DialogModel, _: None) -> None:
+    """A no to the direct question: believed, and not asked again for a while."""
+    model.context.setdefault(SAFETY, {})["quiet"] = QUIET_AFTER_NO
 
 
 def resume_before_safety(model: DialogModel, _: None) -> None:
