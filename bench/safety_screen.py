@@ -1,8 +1,12 @@
 """The safety screen on the labelled messages: recall per crisis category, past mentions, the
 false-alarm rate on ordinary messages, and throughput. Run: `python bench/safety_screen.py`.
 
-The tuned sets are the ones the rules were written against; the held-out set was written after
-the last change to the rules, so its figures say more about messages nobody has seen yet."""
+The tuned sets are the ones the rules were written against. Each held-out set was written before
+the rule changes it first measured; the last one (holdout_3) has never been used to change the
+screen, so its figures say the most about messages nobody has seen yet. "Any safety response"
+counts an alarm or the direct question ("are you having thoughts of ending your life?");
+false alarms (alarms and past checks on ordinary talk) and direct checks on ordinary talk are
+counted apart."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from dialogs.safety import screen
 from dialogs.safety.model import THRESHOLD, train
 from dialogs.safety.screen import plain_text
-from tests.safety.labelled import CRISIS, HOLDOUT, TUNED, Score, load, score
+from tests.safety.labelled import CRISIS, HOLDOUT_NOTES, HOLDOUTS, TUNED, Score, load, score
 
 RECALL_TARGET, FALSE_ALARM_LIMIT = 0.98, 0.05
 
@@ -32,6 +36,7 @@ def cross_validated(pairs: list[tuple[str, str]], folds: int = 10) -> Score:
         total.total.update(result.total)
         total.right.update(result.right)
         total.alarmed.update(result.alarmed)
+        total.checked.update(result.checked)
         total.misses.extend(result.misses)
     return total
 
@@ -46,13 +51,26 @@ def report(
         recall = result.recall(label)
         target = f"(target {RECALL_TARGET})" if label in CRISIS else "(gentle check)"
         counts = f"{result.right[label]:>3}/{result.total[label]:<3}"
-        alarm = f"  any alarm {result.alarm_recall(label):5.3f}" if label in CRISIS else ""
-        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}{alarm}")
+        extra = (
+            f"  any alarm {result.alarm_recall(label):5.3f}"
+            f"  any safety response {result.response_recall(label):5.3f}"
+            if label in CRISIS
+            else ""
+        )
+        print(f"  recall {label:<9} {recall:5.3f}  {counts} {target}{extra}")
         met &= label not in CRISIS or recall >= RECALL_TARGET
+    ordinary = result.total["ordinary"]
     rate = result.false_alarm_rate
-    flagged = result.total["ordinary"] - result.right["ordinary"]
-    counts = f"{flagged:>3}/{result.total['ordinary']:<3}"
-    print(f"  false alarms     {rate:5.3f}  {counts} (limit {FALSE_ALARM_LIMIT})")
+    counts = f"{result.false_alarms:>3}/{ordinary:<3}"
+    print(
+        f"  false alarms     {rate:5.3f}  {counts} "
+        f"(limit {FALSE_ALARM_LIMIT}; alarms and past checks)"
+    )
+    checks = f"{result.checked['ordinary']:>3}/{ordinary:<3}"
+    print(
+        f"  direct checks    {result.direct_check_rate:5.3f}  {checks} "
+        "(ordinary messages asked directly)"
+    )
     met &= rate <= FALSE_ALARM_LIMIT
     if show_misses:
         for label, got, message in result.misses:
@@ -78,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every message it got wrong")
     args = parser.parse_args()
-    tuned, holdout = load(*TUNED), load(HOLDOUT)
+    tuned = load(*TUNED)
     met = report("Tuned sets (" + ", ".join(TUNED) + ")", tuned, args.misses)
     report(
         f"Tuned sets, second opinion cross-validated (10 folds, threshold {THRESHOLD})",
@@ -86,8 +104,16 @@ def main() -> None:
         args.misses,
         cross_validated(tuned),
     )
-    report("Held out (never used to tune the rules or teach the model)", holdout, args.misses)
-    short, long = throughput([m for _, m in tuned + holdout])
+    held = []
+    for name in HOLDOUTS:
+        holdout = load(name)
+        report(
+            f"Held out: {name} ({HOLDOUT_NOTES[name]})",
+            holdout,
+            args.misses,
+        )
+        held += holdout
+    short, long = throughput([m for _, m in tuned + held])
     print(
         f"\nthroughput: {short:,.0f} messages/s (labelled messages), {long:,.0f} messages/s "
         "(4,000-character messages), one core"

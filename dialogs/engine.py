@@ -18,6 +18,7 @@ from dialogs.model import (
     ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
+    SafetyConfirmed,
     ScoreRecorded,
 )
 from dialogs.rhythm import Clock, system_clock
@@ -100,7 +101,7 @@ class _TurnRun:
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
         self.urge_started = False
-        self.safety_hit = safety.screen_inbound(inbound)  # before anything else, in any state
+        self.safety_hit = safety.screen_inbound(inbound, self.model)  # first, in any state
 
     # -- the turn ------------------------------------------------------------------------------
 
@@ -199,6 +200,8 @@ class _TurnRun:
         else:
             labels = self.conv.labels(self.locale)
             key = match_choice(text, [(k, labels[k]) for k in self.offered()])
+            if safety.answers_direct_question(self.model) and not text.strip().isdigit():
+                key = safety.direct_answer(text)  # a hedge is never a "no", nor "please choose"
             if key is None:
                 self.ask(hint="system/choose_please")
             else:
@@ -325,6 +328,9 @@ class _TurnRun:
             turn.record_safety_event(
                 self.safety_hit.category, self.safety_hit.signal, flow, state, logged
             )
+        for effect in self.model.effects:  # a yes or not sure to the direct question
+            if isinstance(effect, SafetyConfirmed):
+                turn.record_safety_event(effect.category, effect.signal, *self.received_in, logged)
         self.queue_replies(record=record)
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 

@@ -55,6 +55,15 @@ class ForgetRequested:
     """The client confirmed /forget: erase everything about them at commit."""
 
 
+@dataclass(frozen=True)
+class SafetyConfirmed:
+    """The client answered the direct question with yes or not sure: a safety event, and an
+    alert, as for a screen hit."""
+
+    category: str
+    signal: str
+
+
 Effect = (
     GoalSet
     | ScoreRecorded
@@ -64,6 +73,7 @@ Effect = (
     | ForgetRequested
     | RhythmSet
     | DiaryLogged
+    | SafetyConfirmed
 )
 
 

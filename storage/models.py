@@ -163,7 +163,7 @@ class SafetyEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
-    category: str = Field(max_length=32)  # suicide | overdose | medical | violence | past
+    category: str = Field(max_length=32)  # suicide|overdose|medical|violence|past|possible
     signal: str = Field(max_length=64)
     flow: str = Field(max_length=64)  # where the client was when it happened
     state: str = Field(max_length=64)

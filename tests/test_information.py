@@ -25,7 +25,12 @@ def test_information_is_given_only_after_the_client_asked_for_it(
                 topic_pick = t.trigger.startswith("info_") and t.sources == ("topics",)
                 # In the safety flow, the client named their country to get its numbers.
                 country = name == "safety" and t.sources == ("country",)
-                assert t.trigger in ASKED_FOR or topic_pick or country, (
+                # A yes or not sure to "are you having thoughts of ending your life?" is a
+                # crisis: the numbers come at once, as for any screen hit (CLINICAL.md, Safety).
+                crisis = (
+                    name == "safety" and t.sources == ("direct_check",) and "concern" in t.trigger
+                )
+                assert t.trigger in ASKED_FOR or topic_pick or country or crisis, (
                     f"{name}: {t.trigger} gives {t.say}"
                 )
     assert len(given) >= 9  # eight topics, and the withdrawal offer

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from dialogs import Conversation, FlowSet
-from dialogs.safety.flow import OPENINGS, RESOURCES, values
+from dialogs.safety.flow import OPENINGS, QUIET_AFTER_NO, RESOURCES, values
 from dialogs.safety.resources import country_from_locale, directory, find_country
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases
 from storage import Database
@@ -126,7 +126,11 @@ def test_every_safety_template_renders_for_every_category_and_country_guarded(
 ) -> None:
     problems = []
     countries = [None, *directory().countries]
-    categories = [*OPENINGS, "past"]  # every template, whichever category it is shown for
+    categories = [
+        *OPENINGS,
+        "past",
+        "possible",
+    ]  # every template, whichever category it is shown for
     for template, country, category, guessed, unmatched in itertools.product(
         safety_templates(renderer), countries, categories, [False, True], [False, True]
     ):
@@ -238,3 +242,112 @@ def test_forget_erases_safety_events_too_even_linked_to_the_transcript(
     with Session(db.engine) as session:
         assert session.exec(select(SafetyEvent)).all() == []
         assert [c.country for c in session.exec(select(Client)).all()] == [None]
+
+
+WEAKER = "i cant do this anymore"
+
+
+@pytest.mark.parametrize("where", ["welcome.consent", "agenda.topic", "relationship.good"])
+def test_a_weaker_sign_asks_directly_and_no_goes_back_to_the_same_question(
+    db: Database, flows: FlowSet, renderer: Renderer, where: str
+) -> None:
+    client = TestClient(Conversation(db, flows, renderer))
+    to_state(client, where)
+    question = client.last[-1].text
+
+    client.say(WEAKER)
+    assert place(client) == "safety.direct_check"
+    assert "thoughts of ending your life" in client.text and "Emergency" not in client.text
+    client.say("nah, just fed up")
+    assert place(client) == where
+    assert client.last[-1].text == question and "/sos" in client.text
+
+    with Session(db.engine) as session:
+        (event,) = session.exec(select(SafetyEvent)).all()
+    assert (event.category, f"{event.flow}.{event.state}") == ("possible", where)
+    assert (event.transcript_event_id is not None) == (where != "welcome.consent")
+
+
+@pytest.mark.parametrize(
+    ("typed", "signal"),
+    [
+        ("yes", "direct_check.concern_yes"),
+        ("yeah i have been", "direct_check.concern_yes"),
+        ("i dont know", "direct_check.concern_unsure"),
+        ("no but sometimes", "direct_check.concern_unsure"),
+        ("what do you mean", "direct_check.concern_unsure"),
+        ("3", "direct_check.concern_unsure"),
+    ],
+)
+def test_a_typed_answer_that_is_not_a_clear_no_gets_the_full_response(
+    db: Database, flows: FlowSet, renderer: Renderer, typed: str, signal: str
+) -> None:
+    client = TestClient(Conversation(db, flows, renderer))
+    to_state(client, "agenda.topic")
+    client.say(WEAKER)
+    client.say(typed)
+    assert place(client) == "safety.check"
+    assert "Emergency:" in client.text and "Are you safe right now?" in client.text
+    with Session(db.engine) as session:
+        events = session.exec(select(SafetyEvent).order_by(SafetyEvent.id)).all()  # type: ignore[arg-type]
+    assert [(e.category, e.signal) for e in events][1:] == [("suicide", signal)]
+    assert events[1].state == "direct_check"
+
+
+def test_a_weaker_sign_inside_the_safety_flow_asks_nothing_more(
+    conversation: Conversation,
+) -> None:
+    client = TestClient(conversation)
+    to_state(client, "menu.choose")
+    client.say(HITS["violence"])
+    client.tap("No, I'm not safe")
+    client.say(WEAKER)  # an answer to "what's happening for you?", not a new sign to ask about
+    assert place(client) == "safety.after"
+    with Session(conversation.db.engine) as session:
+        assert [e.category for e in session.exec(select(SafetyEvent)).all()] == ["violence"]
+
+
+def test_a_crisis_message_at_the_direct_question_gets_the_full_response_at_once(
+    conversation: Conversation,
+) -> None:
+    client = TestClient(conversation)
+    to_state(client, "menu.choose")
+    client.say(WEAKER)
+    client.say("i want to kill myself")
+    assert place(client) == "safety.check" and "Emergency:" in client.text
+    client.tap("Yes, I'm safe right now")
+    client.say("ok")
+    client.tap("Carry on where we left off")
+    assert place(client) == "menu.choose"
+
+
+def test_after_a_no_weaker_signs_are_not_asked_about_again_for_a_while_but_a_hit_still_is(
+    conversation: Conversation,
+) -> None:
+    client = TestClient(conversation)
+    to_state(client, "agenda.topic")
+    client.say(WEAKER)
+    client.tap("No")
+    assert place(client) == "agenda.topic"
+    client.say("whats the point anymore")  # heard as an answer, not asked about again
+    assert "thoughts of ending your life" not in client.text
+    assert not place(client).startswith("safety.")
+    client.say("i want to kill myself")
+    assert place(client) == "safety.check" and "Emergency:" in client.text
+    with Session(conversation.db.engine) as session:
+        categories = [e.category for e in session.exec(select(SafetyEvent)).all()]
+    assert categories == ["possible", "suicide"]
+
+
+def test_the_quiet_after_a_no_ends_and_a_weaker_sign_is_asked_about_again(
+    conversation: Conversation,
+) -> None:
+    client = TestClient(conversation)
+    to_state(client, "menu.choose")
+    client.say(WEAKER)
+    client.say("no")
+    for _ in range(QUIET_AFTER_NO):
+        client.say("/menu")  # commands carry no words and do not count
+        client.say("hmm")
+    client.say(WEAKER)
+    assert place(client) == "safety.direct_check"

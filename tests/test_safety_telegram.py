@@ -16,6 +16,7 @@ from storage.models import SafetyEvent
 from tests.telegram_double import TelegramDouble
 from tests.test_telegram import (
     ALEX,
+    SAM,
     TOKEN,
     Person,
     RunningBot,
@@ -177,3 +178,32 @@ async def test_logs_never_hold_the_words_that_triggered_the_screen(
     assert any("safety alert" in r.getMessage() for r in records)
     for fragment in ("kill myself", "fentanyl", "overdosed on"):
         assert fragment not in app_logging.text
+
+
+async def test_a_weaker_sign_asks_directly_and_only_a_yes_alerts(
+    alex: Person, bot: RunningBot, double: TelegramDouble, services: Services
+) -> None:
+    await alex.consents()
+    await alex.says("I got so wasted lol")
+    await alex.says("drinking")
+    replies = await alex.says("i cant do this anymore")
+    assert "thoughts of ending your life" in replies[-1].text
+    assert "Emergency" not in "\n".join(r.text for r in replies)
+    assert double.chats[ON_CALL].messages == []  # a direct question is no alarm
+    no = await alex.taps("No")
+    assert "What are you hoping for with drinking?" in no[-1].text
+    assert double.chats[ON_CALL].messages == []
+
+    sam = Person(bot, SAM)
+    await sam.consents()
+    await sam.says("i feel so trapped")
+    yes = await sam.taps("Yes")
+    assert "Emergency" in "\n".join(r.text for r in yes)
+    assert [label for label, _ in yes[-1].buttons] == CHECK_BUTTONS
+    (alert,) = double.chats[ON_CALL].messages
+    assert client_row(services, SAM).code in alert.text and "suicide" in alert.text
+    assert "trapped" not in alert.text
+    events = safety_events(services)
+    assert [e.category for e in events] == ["possible", "possible", "suicide"]
+    assert events[-1].signal == "direct_check.concern_yes" and events[-1].alerted_at is not None
+    assert events[0].alerted_at is None and events[1].alerted_at is None

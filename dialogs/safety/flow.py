@@ -4,13 +4,14 @@ flow from wherever they were, remembering that place so they can go back to it."
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dialogs.events import Inbound, InboundKind
-from dialogs.model import CountrySet, DialogModel
+from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
 from dialogs.safety.resources import country_from_locale, find_country, view
-from dialogs.safety.screen import Category, classifier, rules, screen
+from dialogs.safety.screen import Category, classifier, normalise, rules, screen
 
 if TYPE_CHECKING:
     from dialogs.engine import _TurnRun
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 SAFETY = "safety"
 SOS = "sos"  # the /sos command: the same resources and check, without a screen hit
-CHECK, PAST_CHECK = "check", "past_check"
+CHECK, PAST_CHECK, DIRECT_CHECK = "check", "past_check", "direct_check"
 OPENINGS = {  # what is said first, before the numbers
     "suicide": ("safety/suicide",),
     "overdose": ("safety/overdose", "safety/overdose_help"),
@@ -29,6 +30,8 @@ OPENINGS = {  # what is said first, before the numbers
 }
 RESOURCES = "safety/resources"
 PAST_REFLECTION = "safety/past_reflect"
+POSSIBLE_REFLECTION = "safety/possible_reflect"
+QUIET_AFTER_NO = 10  # texts after a "no" to the direct question before a weaker sign asks again
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,42 @@ def warm_up() -> None:
     classifier()
 
 
-def screen_inbound(inbound: Inbound) -> SafetyHit | None:
-    """Screen a typed text; buttons, commands and media carry no words of the client's."""
+def screen_inbound(inbound: Inbound, model: DialogModel) -> SafetyHit | None:
+    """Screen a typed text; buttons, commands and media carry no words of the client's. A weaker
+    sign asks nothing more while the client is in the safety flow (being looked after), nor for
+    `QUIET_AFTER_NO` texts after they answered the direct question with no (the same question
+    again and again would be a form to fill in, not a conversation; /sos is one tap away)."""
     if inbound.kind is not InboundKind.TEXT or not inbound.text.strip():
         return None
+    safety: dict[str, Any] = model.context.get(SAFETY) or {}
+    quiet = int(safety.get("quiet", 0))
+    if quiet:
+        safety["quiet"] = quiet - 1
     found = screen(inbound.text)
-    if found is None:
+    if found is None or (found.category is Category.POSSIBLE and (quiet or model.flow == SAFETY)):
         return None
     log.info("safety screen: %s (%s)", found.category.value, found.signal)  # never the words
     return SafetyHit(found.category.value, found.signal)
+
+
+_NO = re.compile(r"(?:no|nope|nah|naw|not really|not at all|never|i am not|i do not think so)\b")
+_YES = re.compile(r"(?:yes|yeah|yep|yup|ya|yea|i am|i think so|i have)\b")
+_HEDGE = re.compile(r"\b(?:sure|sometimes|maybe|but|kind of|kinda|a bit|a little|know|bit)\b")
+
+
+def direct_answer(text: str) -> str:
+    """The answer typed to the direct question: a clear no, a clear yes, and anything else
+    (a hedge, a question back, other words) is met as "not sure": never dismissed by text."""
+    plain = normalise(text)
+    if _NO.match(plain) and not _HEDGE.search(plain):
+        return "concern_no"
+    if _YES.match(plain) and not _HEDGE.search(plain) and " not " not in f" {plain} ":
+        return "concern_yes"
+    return "concern_unsure"
+
+
+def answers_direct_question(model: DialogModel) -> bool:
+    return model.flow == SAFETY and model.state == DIRECT_CHECK
 
 
 def enter(run: _TurnRun, category: str) -> None:
@@ -70,6 +100,10 @@ def enter(run: _TurnRun, category: str) -> None:
     if category == Category.PAST:
         run.move(SAFETY, PAST_CHECK)
         run.say(PAST_REFLECTION)
+        return
+    if category == Category.POSSIBLE:  # no numbers yet: first ask, directly and kindly
+        run.move(SAFETY, DIRECT_CHECK)
+        run.say(POSSIBLE_REFLECTION)
         return
     run.move(SAFETY, CHECK)
     for template in OPENINGS[category]:
@@ -100,6 +134,19 @@ def set_country(model: DialogModel, _: None) -> None:
     if code is not None:
         safety["country"], safety["guessed"] = code, False
         model.effects.append(CountrySet(code))
+
+
+def confirm_concern(model: DialogModel, _: None) -> None:
+    """A yes or a not sure to the direct question: the full safety response, recorded and
+    alerted as a suicide or self-harm event."""
+    safety = model.context.setdefault(SAFETY, {})
+    safety["category"] = Category.SUICIDE.value
+    model.effects.append(SafetyConfirmed(Category.SUICIDE.value, f"direct_check.{model.choice}"))
+
+
+def concern_declined(model: DialogModel, _: None) -> None:
+    """A no to the direct question: believed, and not asked again for a while."""
+    model.context.setdefault(SAFETY, {})["quiet"] = QUIET_AFTER_NO
 
 
 def resume_before_safety(model: DialogModel, _: None) -> None:

@@ -29,6 +29,7 @@ class Category(StrEnum):
     MEDICAL = "medical"  # another medical emergency
     VIOLENCE = "violence"  # violence or abuse, to the client or by them
     PAST = "past"  # a historic mention: a gentle check
+    POSSIBLE = "possible"  # a weaker or ambiguous sign: the bot asks directly, no alarm
 
 
 CRISIS = (Category.OVERDOSE, Category.SUICIDE, Category.MEDICAL, Category.VIOLENCE)
@@ -41,7 +42,7 @@ class ScreenResult:
 
     @property
     def alarm(self) -> bool:
-        return self.category is not Category.PAST
+        return self.category not in (Category.PAST, Category.POSSIBLE)
 
 
 # -- normalising -------------------------------------------------------------------------------
@@ -112,6 +113,13 @@ _TOKENS: dict[str, str] = {
     "where's": "where is",
     "wheres": "where is",
     "it's": "it is",
+    "you'll": "you will",
+    "youll": "you will",
+    "you're": "you are",
+    "you've": "you have",
+    "youve": "you have",
+    "we'll": "we will",
+    "it'll": "it will",
     "that's": "that is",
     "thats": "that is",
     "wanna": "want to",
@@ -225,6 +233,7 @@ RULES_FILE = Path(__file__).parent / "rules.yaml"
 class Rules:
     idioms: re.Pattern[str]  # ordinary talk that borrows crisis words, taken out first
     by_urgency: tuple[tuple[Category, tuple[tuple[str, re.Pattern[str]], ...]], ...]
+    possible: tuple[tuple[str, re.Pattern[str]], ...]  # weaker signs: a direct question
     past: re.Pattern[str]  # words that place a mention in the past
     now: re.Pattern[str]  # words that place it now, whatever else is said
 
@@ -246,6 +255,7 @@ def rules() -> Rules:
             (Category(name), tuple((signal, _either(p)) for signal, p in signals.items()))
             for name, signals in categories.items()
         ),
+        possible=tuple((signal, _either(p)) for signal, p in raw["possible"].items()),
         past=_either(raw["past"]),
         now=_either(raw["now"]),
     )
@@ -254,15 +264,15 @@ def rules() -> Rules:
 def screen(text: str, model: Classifier | None = None) -> ScreenResult | None:
     """The most urgent danger `text` signals, or None for ordinary talk. `model` stands in for
     the learnt second opinion (the bench cross-validates with it)."""
-    past: ScreenResult | None = None
+    weaker: ScreenResult | None = None  # a past mention or a possible sign, if no alarm
     start = 0
     while True:
         found = _screen_slice(text[start : start + MAX_SCREENED], model or classifier())
         if found is not None and found.alarm:
             return found
-        past = past or found
+        weaker = weaker or found
         if start + MAX_SCREENED >= len(text):
-            return past
+            return weaker
         start += MAX_SCREENED - SLICE_OVERLAP
 
 
@@ -274,13 +284,20 @@ def plain_text(text: str) -> str:
 def _screen_slice(text: str, model: Classifier) -> ScreenResult | None:
     known = rules()
     plain = plain_text(text)
-    hit = by_rules(known, plain) or _by_model(model, plain)
+    hit = by_rules(known, plain) or _by_model(model, plain) or _possible(known, plain)
     if hit is None:
         return None
     category, signal = hit
     if known.past.search(plain) and not known.now.search(plain):
         return ScreenResult(Category.PAST, f"{category.value}.{signal}")
     return ScreenResult(category, signal)
+
+
+def _possible(known: Rules, plain: str) -> tuple[Category, str] | None:
+    for signal, pattern in known.possible:
+        if pattern.search(plain):
+            return Category.POSSIBLE, signal
+    return None
 
 
 def by_rules(known: Rules, plain: str) -> tuple[Category, str] | None:
@@ -301,4 +318,6 @@ def _by_model(model: Classifier, plain: str) -> tuple[Category, str] | None:
     opinion = model.opinion(features(plain))
     if opinion.belief < THRESHOLD:
         return None
+    if opinion.category == Category.SUICIDE:  # words like its sets, but no rule: ask directly
+        return Category.POSSIBLE, "model"
     return Category(opinion.category), "model"

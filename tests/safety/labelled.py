@@ -24,7 +24,15 @@ TUNED = (  # the rules were written against these, round by round
     "ordinary_from_scripts",
 )
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
+HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3")  # each written before the changes it measured
+SEEN = "written before the rules it first measured; its misses then shaped the concept rules"
+HOLDOUT_NOTES = {  # what each held-out set's figures mean now
+    HOLDOUT: SEEN,
+    "holdout_2": SEEN,
+    "holdout_3": "never used to tune the rules or teach the model",
+}
 ORDINARY = "ordinary"
+POSSIBLE = "possible"  # the screen's answer for a weaker sign; not a label of the sets
 CRISIS = ("suicide", "overdose", "medical", "violence")
 LABELS = (*CRISIS, "past", ORDINARY)
 
@@ -33,7 +41,7 @@ def load(*names: str) -> list[tuple[str, str]]:
     """(label, message) pairs from the named sets."""
     pairs = []
     for name in names:
-        path = HERE / f"{name}.yaml" if name == HOLDOUT else TUNED_DIR / f"{name}.yaml"
+        path = HERE / f"{name}.yaml" if name in HOLDOUTS else TUNED_DIR / f"{name}.yaml"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         unknown = set(data) - set(LABELS)
         assert not unknown, f"{name}.yaml: unknown labels {unknown}"
@@ -48,6 +56,7 @@ class Score:
     total: Counter[str] = field(default_factory=Counter)
     right: Counter[str] = field(default_factory=Counter)
     alarmed: Counter[str] = field(default_factory=Counter)  # flagged as any crisis category
+    checked: Counter[str] = field(default_factory=Counter)  # met with a direct question instead
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (label, got, message)
 
     def recall(self, label: str) -> float:
@@ -58,11 +67,25 @@ class Score:
         """Messages of this label that start the safety flow at all, whatever the category."""
         return self.alarmed[label] / self.total[label] if self.total[label] else float("nan")
 
+    def response_recall(self, label: str) -> float:
+        """Messages of this label met with any safety response: an alarm or a direct question."""
+        met = self.alarmed[label] + self.checked[label]
+        return met / self.total[label] if self.total[label] else float("nan")
+
+    @property
+    def false_alarms(self) -> int:
+        """Ordinary messages met with an alarm or a past-mention check (not a direct question)."""
+        return self.total[ORDINARY] - self.right[ORDINARY] - self.checked[ORDINARY]
+
     @property
     def false_alarm_rate(self) -> float:
-        """Ordinary messages the screen flagged in any way (past mentions included)."""
-        flagged = self.total[ORDINARY] - self.right[ORDINARY]
-        return flagged / self.total[ORDINARY] if self.total[ORDINARY] else float("nan")
+        return self.false_alarms / self.total[ORDINARY] if self.total[ORDINARY] else float("nan")
+
+    @property
+    def direct_check_rate(self) -> float:
+        """Ordinary messages met with the direct question ("are you having thoughts of...")."""
+        checked = self.checked[ORDINARY]
+        return checked / self.total[ORDINARY] if self.total[ORDINARY] else float("nan")
 
 
 def score(pairs: list[tuple[str, str]], model: Classifier | None = None) -> Score:
@@ -72,6 +95,7 @@ def score(pairs: list[tuple[str, str]], model: Classifier | None = None) -> Scor
         got = found.category.value if found else ORDINARY
         result.total[label] += 1
         result.alarmed[label] += got in CRISIS
+        result.checked[label] += got == POSSIBLE
         if got == label:
             result.right[label] += 1
         else:

@@ -10,7 +10,7 @@ from bot.fidelity import SCRIPTS_DIR
 from dialogs.safety import Category, normalise, screen
 from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages
 from dialogs.safety.screen import by_rules, classifier, plain_text, rules
-from tests.safety.labelled import CRISIS, HOLDOUT, TUNED, load, score
+from tests.safety.labelled import CRISIS, HOLDOUTS, TUNED, load, score
 
 RECALL_TARGET = 0.98  # each crisis category, right category
 PAST_TARGET = 0.9  # historic mentions recognised as such (a miss is an alarm or nothing)
@@ -152,7 +152,7 @@ def test_the_screen_is_deterministic(tuned: list[tuple[str, str]]) -> None:
 def test_the_second_opinion_learns_from_the_labelled_sets_and_never_the_held_out_one() -> None:
     taught = {message for _, message in labelled_messages()}
     assert taught == {message for _, message in load(*TUNED)}
-    assert not taught & {message for _, message in load(HOLDOUT)}
+    assert not taught & {message for _, message in load(*HOLDOUTS)}
 
 
 def test_the_classifier_learns_which_words_go_with_which_label() -> None:
@@ -194,3 +194,54 @@ def test_no_message_in_the_ordinary_conversation_scripts_raises_the_screen() -> 
             if text and not text.startswith("/") and (found := screen(text)) is not None:
                 tripped.append(f"{path.name}: {text!r} -> {found}")
     assert tripped == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i cant do this anymore",
+        "whats the point anymore",
+        "i want it all to stop",
+        "i feel so trapped",
+        "i feel hopeless",
+        "thanks for everything",
+    ],
+)
+def test_weaker_signs_get_a_direct_question_not_an_alarm(message: str) -> None:
+    found = screen(message)
+    assert found is not None and found.category is Category.POSSIBLE and not found.alarm, found
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "everyone would be better off without me",
+        "im such a burden on everyone",
+        "ive been saving up my sleeping tablets",
+        "i keep cutting",
+        "i've got the rope in the shed",
+        "there's no reason for me to live",
+    ],
+)
+def test_warning_sign_concepts_raise_the_alarm(message: str) -> None:
+    found = screen(message)
+    assert found is not None and found.category is Category.SUICIDE, found
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what is the point of the gym",
+        "i feel hopeless at darts",
+        "i want to stop gambling for good",
+        "i'm cutting back on the vodka",
+        "i'm writing a letter to my landlord",
+        "i'm saving up for a holiday",
+    ],
+)
+def test_near_misses_of_the_concepts_are_ordinary(message: str) -> None:
+    assert screen(message) is None
+
+
+def test_the_tuned_sets_rarely_ask_ordinary_talk_directly(tuned: list[tuple[str, str]]) -> None:
+    assert score(tuned).direct_check_rate <= FALSE_ALARM_LIMIT
