@@ -48,6 +48,9 @@ def report(
     print(f"\n{title}: {len(pairs)} messages")
     met = True
     for label in (*CRISIS, "past"):
+        if not result.total[label]:
+            print(f"  recall {label:<9}     -  none in this set")
+            continue
         recall = result.recall(label)
         target = f"(target {RECALL_TARGET})" if label in CRISIS else "(gentle check)"
         counts = f"{result.right[label]:>3}/{result.total[label]:<3}"
