@@ -7,7 +7,7 @@ The engine calls in here at a few fixed points; everything else about the featur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dialogs.events import (
@@ -47,6 +47,7 @@ URGE_STEPS_MINUTES = (1, 3, 6, 10)  # when each next step comes, from the start
 BUSY_FLOWS = (URGE, "safety", "forget", "privacy")
 PROGRESS_FILE = "progress.png"
 DATE_FORMAT = "%A %d %B at %H:%M"
+DIARY_DAY = "diary_day"  # context: the local day the diary note being written is about
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,12 @@ def apply(run: _TurnRun, effect: Effect) -> None:
     elif isinstance(effect, DiaryLogged):
         schedule = store.schedule()
         offset = schedule.utc_offset_minutes if schedule else 0
-        store.log_diary(local_day(now, offset), effect.kind, effect.value, effect.words)
+        day = local_day(now, offset)
+        if effect.kind == "use" and effect.words is None:  # a tap starts today's note
+            run.model.context[DIARY_DAY] = day.isoformat()
+        elif kept := run.model.context.get(DIARY_DAY):  # the rest of it, even past midnight
+            day = date.fromisoformat(str(kept))
+        store.log_diary(day, effect.kind, effect.value, effect.words)
 
 
 def after_turn(run: _TurnRun) -> None:

@@ -189,8 +189,12 @@ class _TurnRun:
         if not text.strip():
             self.ask(hint="system/not_understood")
         elif expects == "text":
-            self.model.text = text
-            self.fire(TEXT_TRIGGER)
+            # A text question's button (e.g. Skip) typed out exactly counts as the tap.
+            labels = self.conv.labels(self.locale)
+            typed = " ".join(text.split()).casefold()
+            key = next((k for k in self.offered() if labels.get(k, k).casefold() == typed), None)
+            self.model.text, self.model.choice = text, key
+            self.fire(key or TEXT_TRIGGER)
         elif expects == "scale":
             self.model.score = match_score(text)
             if self.model.score is None:
@@ -256,12 +260,9 @@ class _TurnRun:
         question = int(self.model.context.get("question", 0)) + 1
         self.model.context["question"] = question
         labels = self.conv.labels(self.locale)
-        choices: tuple[Choice, ...] = ()
-        if state.expects != "text":
-            choices = tuple(
-                Choice(key=k, label=labels.get(k, k), data=f"{question}:{k}")
-                for k in self.offered()
-            )
+        choices = tuple(  # a text question may offer one-tap answers too (e.g. Skip)
+            Choice(key=k, label=labels.get(k, k), data=f"{question}:{k}") for k in self.offered()
+        )
         if hint is not None and choices:
             self.say(hint, choices=choices)
             return

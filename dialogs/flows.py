@@ -191,8 +191,8 @@ def _check(
         check_template(state, s.say)
         if s.expects == "choice" and not s.choices:
             raise fail(state, "a choice state needs choices")
-        if s.expects != "choice" and s.choices:
-            raise fail(state, f"only choice states have choices, not '{s.expects}' states")
+        if s.expects == "scale" and s.choices:  # a text state may offer one-tap answers too
+            raise fail(state, f"only choice and text states have choices, not '{s.expects}' states")
         for choice in s.choices:
             if choice.key not in labels:
                 raise fail(state, f"choice '{choice.key}' has no label in the labels template")
@@ -248,7 +248,7 @@ def _check(
 
 def _triggers_for(state: StateSpec) -> set[str]:
     if state.expects == "text":
-        return {TEXT_TRIGGER, *state.timed}
+        return {TEXT_TRIGGER, *(c.key for c in state.choices), *state.timed}
     if state.expects == "scale":
         return {SCORE_TRIGGER, *state.timed}
     return {c.key for c in state.choices} | set(state.timed)

@@ -15,6 +15,11 @@ USE_LEVELS = {"none": 0, "some": 1, "a_lot": 2}
 CHART_SIZE_INCHES = (8.0, 6.0)
 CHART_DPI = 100
 MIN_SPAN = timedelta(days=7)  # the picture shows at least a week
+# The client's own words for amounts, written up the bars of their last few noted days; only
+# while a day is wide enough on the picture for a line of small text (about a month shown).
+AMOUNT_DAYS = 3
+AMOUNT_CHARS = 20
+AMOUNT_MAX_SPAN = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class ChartData:
     rulers: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
     use: list[tuple[date, int]] = field(default_factory=list)  # 0 none, 1 some, 2 a lot
     activities: list[date] = field(default_factory=list)  # days with something that matters
+    amounts: list[tuple[date, str]] = field(default_factory=list)  # last few, their own words
 
     @property
     def empty(self) -> bool:
@@ -44,7 +50,15 @@ def chart_data(scores: list[ScoreView], notes: list[DiaryView]) -> ChartData:
         rulers.setdefault(s.ruler, []).append((s.at, s.score))
     use = [(n.day, USE_LEVELS[n.value]) for n in notes if n.kind == "use" and n.value in USE_LEVELS]
     activities = [n.day for n in notes if n.kind == "activity" and n.value == "done"]
-    return ChartData(rulers=rulers, use=use, activities=activities)
+    worded = [n for n in notes if n.kind == "use" and n.value in USE_LEVELS and n.words]
+    amounts = [(n.day, _short(n.words or "")) for n in worded[-AMOUNT_DAYS:]]
+    return ChartData(rulers=rulers, use=use, activities=activities, amounts=amounts)
+
+
+def _short(words: str) -> str:
+    """One line of at most AMOUNT_CHARS characters, cut with an ellipsis."""
+    flat = " ".join(words.split())
+    return flat if len(flat) <= AMOUNT_CHARS else flat[: AMOUNT_CHARS - 1].rstrip() + "…"
 
 
 def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
@@ -74,6 +88,22 @@ def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
     if data.use:
         days, levels = zip(*data.use, strict=True)
         bottom.bar(days, levels, width=0.6, color="#7fa7c9", label=words["use"])
+    first, last = data.span()
+    if last - first <= AMOUNT_MAX_SPAN:
+        for day, amount in data.amounts:
+            # Their words verbatim: parse_math off, so "$" or "\\" is text, never mathtext.
+            bottom.text(
+                day,
+                0.1,
+                amount,
+                rotation=90,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="#1d3a57",
+                parse_math=False,
+                clip_on=True,
+            )
     if data.activities:
         bottom.scatter(
             data.activities,
@@ -87,7 +117,6 @@ def render_chart(data: ChartData, words: dict[str, str]) -> bytes:
         bottom.legend(loc="upper right", fontsize=8)
     else:
         bottom.text(0.5, 0.5, words["empty"], ha="center", transform=bottom.transAxes)
-    first, last = data.span()
     bottom.set_xlim(first - timedelta(days=1), max(last, first + MIN_SPAN) + timedelta(days=1))
     bottom.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     figure.autofmt_xdate()

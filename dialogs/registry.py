@@ -21,6 +21,7 @@ from dialogs.safety import flow as safety
 from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
 
 RULERS_EVERY = 3  # check-ins: the rulers come back every third one
+DIARY_WORDS_LIMIT = 200  # characters of a diary note's own words that are kept
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,21 @@ def _no_rhythm(model: DialogModel, _: None) -> None:
     model.effects.append(RhythmSet(cadence="none"))
 
 
+def _diary_words(model: DialogModel) -> str:
+    """The client's words for a diary note: one line, kept to a bounded length."""
+    return " ".join((model.text or "").split())[:DIARY_WORDS_LIMIT]
+
+
 def _log_diary(model: DialogModel, kind: str) -> None:
-    if kind == "activity" and model.choice is None:  # the activity, in their words
-        model.words["diary_activity"] = model.text or ""
-        model.effects.append(DiaryLogged(kind, "done", model.text))
+    """`use` and `activity` from a tap; `activity` in their words; `amount`: the words for
+    today's use note (how much, how long), added to that same note."""
+    if kind == "amount":
+        words = model.words["diary_amount"] = _diary_words(model)
+        value = str(model.facts.get("diary_use", "")).removeprefix("use_")
+        model.effects.append(DiaryLogged("use", value, words))
+    elif kind == "activity" and model.choice is None:  # the activity, in their words
+        words = model.words["diary_activity"] = _diary_words(model)
+        model.effects.append(DiaryLogged(kind, "done", words))
     else:
         value = (model.choice or "").removeprefix(f"{kind}_")
         model.effects.append(DiaryLogged(kind, value))

@@ -26,6 +26,7 @@ class DiaryView:
     day: date
     kind: str
     value: str
+    words: str | None = None  # their own words: the amount, or the activity
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class RhythmStore:
             .where(DiaryEntry.client_id == self._id)
             .order_by(col(DiaryEntry.day), col(DiaryEntry.id))
         ).all()
-        return [DiaryView(day=r.day, kind=r.kind, value=r.value) for r in rows]
+        return [DiaryView(day=r.day, kind=r.kind, value=r.value, words=r.words) for r in rows]
 
     def scores(self) -> list[ScoreView]:
         self._session.flush()

@@ -14,7 +14,15 @@ from bot.fidelity import script_paths
 from dialogs import Conversation, FlowSet
 from dialogs.rhythm import ShiftedClock
 from storage import Database
-from storage.models import Client, DialogState, Goal, RulerScore, SafetyEvent, TranscriptEvent
+from storage.models import (
+    Client,
+    DialogState,
+    DiaryEntry,
+    Goal,
+    RulerScore,
+    SafetyEvent,
+    TranscriptEvent,
+)
 from tests.harness import TestClient
 
 SCRIPTS = script_paths()
@@ -149,6 +157,13 @@ def _scores(client: TestClient, value: Any, where: str) -> None:
         assert scores == expected, f"{where}: {ruler} scores are {scores}"
 
 
+def _diary(client: TestClient, value: Any, where: str) -> None:
+    """The diary notes, day by day: "use some: 3 beers", "activity none"."""
+    rows = sorted(_rows(client, DiaryEntry), key=lambda r: (r.day, r.id))
+    notes = [f"{r.kind} {r.value}" + (f": {r.words}" if r.words is not None else "") for r in rows]
+    assert notes == value, f"{where}: the diary is {notes}"
+
+
 def _transcript(client: TestClient, value: Any, where: str) -> None:
     count = len(_rows(client, TranscriptEvent))
     assert count == value, f"{where}: the transcript has {count} events"
@@ -171,6 +186,7 @@ CHECKS = {
     "goals": _goals,
     "goal_history": _goal_history,
     "scores": _scores,
+    "diary": _diary,
     "transcript": _transcript,
     "consent_text_changes": _consent_text_changes,
 }

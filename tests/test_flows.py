@@ -69,6 +69,21 @@ def test_a_bad_flow_fails_naming_file_and_state(
     assert message in str(error.value)
 
 
+def test_a_text_question_may_offer_a_button_a_scale_question_may_not(
+    tmp_path: Path, renderer: Renderer
+) -> None:
+    with_skip = GOOD.replace(
+        "    expects: text\n", "    expects: text\n    choices: [skip_amount]\n"
+    )
+    with_skip += "  - {trigger: skip_amount, source: ask, dest: pick}\n"
+    assert load_one(tmp_path, renderer, with_skip)["tiny"].offered("ask", None) == ["skip_amount"]  # type: ignore[arg-type]
+    scale = with_skip.replace("expects: text", "expects: scale").replace(
+        "trigger: text", "trigger: score"
+    )
+    with pytest.raises(FlowError, match="only choice and text states have choices"):
+        load_one(tmp_path, renderer, scale)
+
+
 def test_a_conditional_last_transition_is_a_dead_end(tmp_path: Path, renderer: Renderer) -> None:
     text = GOOD.replace(
         '{trigger: "no", source: pick, dest: ask}',

@@ -44,6 +44,8 @@ def note_days(client: TestClient, use: list[str]) -> TestClient:
         client.say("/menu")
         client.tap("A quick note about today")
         client.tap(label)
+        if label != "None today":
+            client.tap("Skip")  # how much, in their own words: not this time
         client.tap("Yes")
         client.say("a swim")
         client.wait("1d")
@@ -107,3 +109,29 @@ def test_the_chart_is_drawn_from_the_data_it_is_given(renderer: Renderer) -> Non
     full = render_chart(chart_data(scores, notes), words)
     drawn, blank = (image.imread(io.BytesIO(png), format="png") for png in (full, empty))
     assert (drawn != blank).any()  # the points and bars are there
+
+
+def test_the_last_few_amounts_are_written_on_their_bars_verbatim(renderer: Renderer) -> None:
+    words = renderer.strings("chart")
+    said = ["3 beers", "about 2 hours of gaming", "a couple of lines", "$\\frac{1}{$ {{ 7*7 }} <b>"]
+    notes = [DiaryView(date(2026, 12, 1 + n), "use", "some", w) for n, w in enumerate(said)]
+    data = chart_data([], notes)
+    assert [text for _, text in data.amounts] == [  # the last three, cut to fit, never counted
+        "about 2 hours of ga…",
+        "a couple of lines",
+        "$\\frac{1}{$ {{ 7*7…",
+    ]
+    bare = [DiaryView(n.day, n.kind, n.value) for n in notes]
+    with_words, without = (
+        image.imread(io.BytesIO(render_chart(chart_data([], n), words)), format="png")
+        for n in (notes, bare)
+    )
+    assert (with_words != without).any()  # drawn as text: mathtext would refuse "$\frac{1}{$"
+
+
+def test_over_a_long_stretch_the_bars_carry_no_words(renderer: Renderer) -> None:
+    words = renderer.strings("chart")
+    days = [date(2026, 12, 1), date(2027, 1, 20)]  # too narrow a day for a line of text
+    notes = [DiaryView(day, "use", "a_lot", "3 beers") for day in days]
+    bare = [DiaryView(day, "use", "a_lot") for day in days]
+    assert render_chart(chart_data([], notes), words) == render_chart(chart_data([], bare), words)

@@ -49,6 +49,8 @@ REALISTIC_WORDS = {
     "first_step": "no beer on Monday",
     "meaning": "playing guitar, and my friends from the football club",
     "meaning_step": "play guitar for ten minutes on Wednesday",
+    "diary_amount": "about 3 beers after work",
+    "diary_activity": "played guitar with my brother",
 }
 HOSTILE = "<b>bold</b> <script>alert(1)</script> {{ 7*7 }} {% raw %} &amp; " + "x" * 10_000
 HOSTILE_WORDS = {key: HOSTILE for key in REALISTIC_WORDS}
