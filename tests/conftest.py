@@ -8,9 +8,10 @@ instead of skipping those tests."""
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from bot.app import Services
+from bot.logs import QUIET_LOGGERS, configure_logging
 from bot.settings import Settings
 from dialogs import Conversation, load_flows
 from dialogs.engine import REQUIRED_FLOWS
 from prompts import Renderer
 from storage import Database
+from tests.telegram_bot import ALEX, SAM, TOKEN, Person, RunningBot, bot_services, running
+from tests.telegram_double import TelegramDouble
 
 POSTGRES_ENV = "ALONGSIDE_TEST_POSTGRES_URL"
 REQUIRE_ENV = "ALONGSIDE_REQUIRE_POSTGRES"
@@ -105,3 +110,52 @@ def flows(renderer: Renderer):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def conversation(sqlite_db: Database, flows, renderer: Renderer) -> Conversation:  # type: ignore[no-untyped-def]
     return Conversation(sqlite_db, flows, renderer)
+
+
+# -- the bot on Telegram: the real Application against the Bot API double ----------------------
+
+
+@pytest.fixture
+async def double() -> AsyncIterator[TelegramDouble]:
+    async with TelegramDouble(TOKEN) as double:
+        yield double
+
+
+@pytest.fixture
+def services(tmp_path: Path, double: TelegramDouble) -> Iterator[Services]:
+    """The bot's services on a SQLite file; a test module overrides this for other settings."""
+    with bot_services(tmp_path, double) as services:
+        yield services
+
+
+@pytest.fixture
+async def bot(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
+    async with running(services, double) as under_test:
+        yield under_test
+
+
+@pytest.fixture
+def alex(bot: RunningBot) -> Person:
+    return Person(bot, ALEX)
+
+
+@pytest.fixture
+def sam(bot: RunningBot) -> Person:
+    return Person(bot, SAM)
+
+
+@pytest.fixture(params=["INFO", "DEBUG"])
+def app_logging(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[pytest.LogCaptureFixture]:
+    """The app's own logging set-up (at INFO, and at DEBUG), and `caplog` seeing every record
+    that set-up lets through."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
+    configure_logging(request.param, [TOKEN])
+    caplog.handler.setLevel(logging.DEBUG)
+    root.addHandler(caplog.handler)  # after the app's handler, so it sees what that one sees
+    yield caplog
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)

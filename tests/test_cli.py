@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,22 +13,7 @@ from bot.settings import Settings
 from bot.terminal import format_item, parse_line
 from dialogs import InboundKind
 from storage import OutboxItem
-
-REPO = Path(__file__).parents[1]
-
-
-def alongside(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = REPO
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})},
-        timeout=60,
-    )
+from tests.cli_runner import alongside
 
 
 def test_run_without_a_token_talks_in_the_terminal_on_a_sqlite_file(tmp_path: Path) -> None:

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from storage import Database
+from tests.cli_runner import REPO, alongside
 from tests.review_seed import CRISIS, PASSWORD, Seeded, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
-REPO = Path(__file__).parents[1]
 SHOTS = REPO / "test-artifacts" / "screenshots"
 
 pytestmark = pytest.mark.skipif(
@@ -34,18 +34,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def alongside(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, **env},
-        timeout=60,
-    )
 
 
 @pytest.fixture

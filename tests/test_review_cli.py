@@ -17,22 +17,17 @@ from review import accounts
 from review.config import ReviewSettings
 from review.server import Beside
 from storage import Database
+from tests import cli_runner
+from tests.cli_runner import REPO
 from tests.review_seed import PASSWORD
-
-REPO = Path(__file__).parents[1]
 
 
 def alongside(
     *args: str, db: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", "ALONGSIDE_DATABASE_URL": db, **(env or {})},
-        timeout=60,
+    """The command line on the database at `db`."""
+    return cli_runner.alongside(
+        *args, stdin=stdin, env={"ALONGSIDE_DATABASE_URL": db, **(env or {})}
     )
 
 

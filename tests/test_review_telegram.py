@@ -4,7 +4,6 @@ Telegram (the Bot API double), and a counselor reads it in the dashboard as it h
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -20,14 +19,8 @@ from review.config import ReviewSettings
 from review.server import Beside
 from tests.review_client import csrf_of
 from tests.review_seed import PASSWORD
+from tests.telegram_bot import TOKEN, Person, RunningBot
 from tests.telegram_double import TelegramDouble
-from tests.test_telegram import TOKEN, Person, RunningBot
-
-
-@pytest.fixture
-async def double() -> AsyncIterator[TelegramDouble]:
-    async with TelegramDouble(TOKEN) as double:
-        yield double
 
 
 def free_port() -> int:

@@ -4,31 +4,20 @@ code and never their words, retried when it fails; /sos; and logs without the wo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Services, build_services
-from bot.settings import Settings
+from bot.app import Services
 from storage.models import SafetyEvent
+from tests.telegram_bot import ALEX, SAM, Person, RunningBot, bot_services, running
 from tests.telegram_double import TelegramDouble
-from tests.test_telegram import (
-    ALEX,
-    SAM,
-    TOKEN,
-    Person,
-    RunningBot,
-    app_logging,
-    client_row,
-    labels,
-    running,
-)
+from tests.test_telegram import client_row, labels
 
 ON_CALL = -100_777  # the counselors' group chat
 CHECK_BUTTONS = ["No, I'm not safe", "Yes, I'm safe right now", "I'm in another country"]
-__all__ = ["app_logging"]  # a fixture, used below by name
 
 
 def safety_events(services: Services) -> list[SafetyEvent]:
@@ -36,36 +25,13 @@ def safety_events(services: Services) -> list[SafetyEvent]:
         return list(session.exec(select(SafetyEvent).order_by(SafetyEvent.id)).all())  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def double() -> AsyncIterator[TelegramDouble]:
-    async with TelegramDouble(TOKEN) as double:
-        yield double
-
-
 @pytest.fixture(params=[True], ids=["alerts on"])
 def services(
     request: pytest.FixtureRequest, tmp_path: Path, double: TelegramDouble
 ) -> Iterator[Services]:
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=double.base_url,
-        ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
-        ALONGSIDE_ALERT_CHAT_ID=str(ON_CALL) if request.param else "",
-    )
-    services = build_services(settings)
-    yield services
-    services.db.dispose()
-
-
-@pytest.fixture
-async def bot(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
-    async with running(services, double) as under_test:
-        yield under_test
-
-
-@pytest.fixture
-def alex(bot: RunningBot) -> Person:
-    return Person(bot, ALEX)
+    alerts_to = str(ON_CALL) if request.param else ""
+    with bot_services(tmp_path, double, ALONGSIDE_ALERT_CHAT_ID=alerts_to) as services:
+        yield services
 
 
 async def test_a_crisis_message_before_consent_gets_help_and_alerts_without_the_words(

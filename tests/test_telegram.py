@@ -9,148 +9,26 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
-from telegram import Update
-from telegram.ext import TypeHandler
 
 from bot import telegram as adapter
-from bot.app import Services, build_services
-from bot.logs import QUIET_LOGGERS, configure_logging
-from bot.settings import Settings
-from bot.telegram import build_application
+from bot.app import Services
 from dialogs import Inbound, InboundKind
 from storage.models import Client, OutboxMessage, TranscriptEvent
 from tests import test_attachments as attachments
-from tests.telegram_double import Chat, Sent, TelegramDouble
+from tests.telegram_bot import ALEX, SAM, TOKEN, Person, RunningBot, running
+from tests.telegram_double import Sent, TelegramDouble
 
-TOKEN = "123456:never-in-a-log-line"
-ALEX, SAM = 1001, 1002
 CONSENT_BUTTONS = ["Yes, that's OK", "Tell me more first", "No, not now"]
 REVIEW_BUTTONS = ["Yes, they may read it", "No, thank you"]
 FIRST_QUESTION = "So, what would be helpful to talk about today?"
 MEDIA_REPLY = "I can only read text messages and button taps"
 STALE_NOTICE = "That question has already been answered."
-
-
-class RunningBot:
-    """The running application, and the update ids it has finished handling (in order)."""
-
-    def __init__(self, double: TelegramDouble) -> None:
-        self.double = double
-        self.handled: list[int] = []
-
-    async def finished(self, update: Update, context: Any) -> None:
-        self.handled.append(update.update_id)
-        self.double.notify()
-
-    async def handles(self, update_id: int, times: int = 1) -> None:
-        await self.double.wait_until(lambda: self.handled.count(update_id) >= times)
-
-
-class Person:
-    """Someone in a private chat with the bot: says things, taps buttons, sees the replies."""
-
-    def __init__(self, bot: RunningBot, chat_id: int) -> None:
-        self.bot, self.double, self.chat_id = bot, bot.double, chat_id
-
-    @property
-    def chat(self) -> Chat:
-        return self.double.chats[self.chat_id]
-
-    @property
-    def last(self) -> Sent:
-        return self.chat.messages[-1]
-
-    async def says(self, text: str) -> list[Sent]:
-        if text.startswith("/"):
-            return await self._turn(lambda: self.double.push_command(self.chat_id, text))
-        return await self._turn(lambda: self.double.push_text(self.chat_id, text))
-
-    async def taps(self, label: str, on: Sent | None = None) -> list[Sent]:
-        return await self._turn(lambda: self.double.tap(self.chat_id, label, on))
-
-    async def presses(self, data: str, on: Sent) -> list[Sent]:
-        """A button by its callback data: one that is gone, or one tapped twice."""
-        return await self._turn(
-            lambda: self.double.push_callback(self.chat_id, data, on.message_id)
-        )
-
-    async def sends(self, media: str) -> list[Sent]:
-        return await self._turn(lambda: getattr(self.double, f"push_{media}")(self.chat_id))
-
-    async def consents(self) -> list[Sent]:
-        """/start, agree to keep the conversation, keep it from counselors."""
-        await self.says("/start")
-        await self.taps("Yes, that's OK")
-        return await self.taps("No, thank you")
-
-    async def _turn(self, push: Any) -> list[Sent]:
-        before = len(self.chat.messages)
-        update_id = push()
-        await self.bot.handles(update_id)
-        return list(self.chat.messages[before:])
-
-
-@asynccontextmanager
-async def running(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
-    """Start and stop the application the way `run_polling` does, with its post_init and
-    post_shutdown, plus a last handler group that reports each update as handled."""
-    application = build_application(services)
-    under_test = RunningBot(double)
-    application.add_handler(TypeHandler(Update, under_test.finished), group=1)
-    async with application:
-        assert application.post_init and application.post_shutdown and application.updater
-        await application.post_init(application)
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        await application.start()
-        try:
-            yield under_test
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.post_shutdown(application)
-
-
-@pytest.fixture
-async def double() -> AsyncIterator[TelegramDouble]:
-    async with TelegramDouble(TOKEN) as double:
-        yield double
-
-
-@pytest.fixture
-def services(tmp_path: Path, double: TelegramDouble) -> Iterator[Services]:
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=double.base_url,
-        ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
-    )
-    services = build_services(settings)
-    yield services
-    services.db.dispose()
-
-
-@pytest.fixture
-async def bot(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
-    async with running(services, double) as under_test:
-        yield under_test
-
-
-@pytest.fixture
-def alex(bot: RunningBot) -> Person:
-    return Person(bot, ALEX)
-
-
-@pytest.fixture
-def sam(bot: RunningBot) -> Person:
-    return Person(bot, SAM)
 
 
 def labels(message: Sent) -> list[str]:
@@ -457,23 +335,6 @@ async def test_the_double_takes_json_as_well_as_forms(double: TelegramDouble) ->
 
 
 # -- logs ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["INFO", "DEBUG"])
-def app_logging(
-    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
-) -> Iterator[pytest.LogCaptureFixture]:
-    """The app's own logging set-up (at INFO, and at DEBUG), and `caplog` seeing every record
-    that set-up lets through."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
-    configure_logging(request.param, [TOKEN])
-    caplog.handler.setLevel(logging.DEBUG)
-    root.addHandler(caplog.handler)  # after the app's handler, so it sees what that one sees
-    yield caplog
-    root.handlers[:], root.level = saved[0], saved[1]
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
 
 
 async def test_logs_hold_neither_the_token_nor_what_the_client_wrote(

@@ -14,38 +14,24 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Services, build_services
+from bot.app import Services
 from bot.scheduler import SendPacer, send_due_once
-from bot.settings import Settings
 from bot.telegram import build_application
 from dialogs.rhythm import ShiftedClock
 from storage.models import Client
 from tests.checkin_setup import add_due_clients
+from tests.telegram_bot import Person, bot_services, running
 from tests.telegram_double import TelegramDouble, send_rates
-from tests.test_telegram import TOKEN, Person, running
 
 ALEX = 2001
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-async def double() -> AsyncIterator[TelegramDouble]:
-    async with TelegramDouble(TOKEN) as double:
-        yield double
-
-
-@pytest.fixture
 def services(tmp_path: Path, double: TelegramDouble) -> Iterator[Services]:
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=double.base_url,
-        ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
-        ALONGSIDE_SCHEDULER_INTERVAL=0.05,
-    )
-    services = build_services(settings)
-    services.conversation.clock = ShiftedClock()
-    yield services
-    services.db.dispose()
+    with bot_services(tmp_path, double, ALONGSIDE_SCHEDULER_INTERVAL=0.05) as services:
+        services.conversation.clock = ShiftedClock()
+        yield services
 
 
 def clock_of(services: Services) -> ShiftedClock:
