@@ -134,16 +134,26 @@ def pause_or_resume(run: _TurnRun, *, paused: bool) -> None:
 
 
 def redirect(run: _TurnRun) -> bool:
-    """During urge surfing, any typed message, media or Stop button stops the exercise."""
+    """During urge surfing, any typed message, media, command or Stop button stops the exercise.
+    True when that is the whole turn (a command is still answered)."""
     state = run.flows[run.model.flow].state(run.model.state)
     inbound = run.inbound
     typed = inbound.kind in (InboundKind.TEXT, InboundKind.MEDIA)
     # The Stop button of any step's message, not only the newest one.
     stop = inbound.kind is InboundKind.CHOICE and (inbound.choice or "").endswith(":stop_urge")
-    if run.model.flow == URGE and (typed or stop) and URGE_TRIGGER in state.timed:
+    if run.model.flow != URGE or URGE_TRIGGER not in state.timed:
+        return False
+    if typed or stop:
         run.model.choice = "stop_urge"
         run.fire("stop_urge")
         return True
+    if inbound.kind is InboundKind.COMMAND and inbound.text != "urge":
+        # A command ends the exercise too, and says so, so no step looks as if more will come;
+        # then the command is answered and "what would you like to do now?" asked after it.
+        run.flows[URGE].fire("stop_urge", run.model)
+        for template in run.model.says:
+            run.say(template)
+        run.model.says.clear()
     return False
 
 
