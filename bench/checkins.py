@@ -12,17 +12,15 @@ import asyncio
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the Bot API double lives with the tests
+
+from startup import scratch_database  # noqa: E402 (bench/, beside this script)
 
 from bot.app import build_services  # noqa: E402
 from bot.scheduler import SendPacer, send_due_once  # noqa: E402
@@ -36,21 +34,13 @@ TOKEN = "123456:bench"  # noqa: S105 (the double's, not a secret)
 
 @contextmanager
 def database(postgres: str | None) -> Iterator[str]:
-    if postgres is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+    """A throwaway SQLite file, or a scratch database on the PostgreSQL server."""
+    if postgres is not None:
+        with scratch_database(postgres) as url:
+            yield url
         return
-    admin = Settings(ALONGSIDE_DATABASE_URL=postgres).database_url
-    name = f"alongside_bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder) / 'bench.db'}"
 
 
 async def measure(url: str, clients: int) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from bot.settings import Settings
 from storage import Database
 from storage.models import Client, DialogState, TranscriptEvent
 
@@ -135,6 +136,7 @@ def turn_times(url: str) -> list[float]:
 @contextmanager
 def scratch_database(server_url: str) -> Iterator[str]:
     """A database of the bench's own on that server, dropped afterwards."""
+    server_url = Settings(ALONGSIDE_DATABASE_URL=server_url).database_url  # the psycopg driver
     name = f"alongside_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
