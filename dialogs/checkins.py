@@ -37,7 +37,7 @@ from storage.scheduling import Claim, claim_due
 if TYPE_CHECKING:
     from dialogs.engine import Conversation, _TurnRun
 
-CHECKIN, URGE, RHYTHM = "checkin", "urge", "rhythm"
+CHECKIN, URGE = "checkin", "urge"
 COMMANDS = ("checkin", "pause", "resume", "progress", "urge")
 CHECKIN_TRIGGER = "checkin"  # a timed turn that starts a scheduled check-in
 URGE_TRIGGER = "next"  # a timed turn that moves urge surfing on a step

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from prompts.guard import flagged_phrases
 from prompts.renderer import MI_CODES
 
-REFLECTIONS = frozenset({"SR", "CR"})
 QUESTIONS = frozenset({"OQ", "CQ"})
 
 

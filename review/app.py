@@ -44,7 +44,6 @@ SECURITY_HEADERS = {
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your name and password, or wait a few minutes and try again."
 )
-PUBLIC_PATHS = frozenset({"/sign-in"})  # and /static, mounted apart
 
 
 class NotSignedIn(Exception):
