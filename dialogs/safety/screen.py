@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from dialogs.safety.meaning import BOUNDARY, Reading, read
 from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages, train
 from dialogs.yamlfile import load_yaml
 
@@ -30,6 +31,7 @@ class Category(StrEnum):
     VIOLENCE = "violence"  # violence or abuse, to the client or by them
     PAST = "past"  # a historic mention: a gentle check
     POSSIBLE = "possible"  # a weaker or ambiguous sign: the bot asks directly, no alarm
+    INFO = "info"  # a question about an overdose or emergency, not one happening: information
 
 
 CRISIS = (Category.OVERDOSE, Category.SUICIDE, Category.MEDICAL, Category.VIOLENCE)
@@ -42,7 +44,7 @@ class ScreenResult:
 
     @property
     def alarm(self) -> bool:
-        return self.category not in (Category.PAST, Category.POSSIBLE)
+        return self.category in CRISIS
 
 
 # -- normalising -------------------------------------------------------------------------------
@@ -60,7 +62,8 @@ _LOOKALIKES = str.maketrans(
     "\u0131\u0456\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0406\u0410\u0415\u041e\u0420\u0421\u0425",
     "iiaeopcyxiaeopcx",
 )
-_NOT_WORD = re.compile(r"[^a-z0-9' ]+")
+_NOT_WORD = re.compile(r"[^a-z0-9'| ]+")
+_CLAUSE_END = re.compile(r"[.!?;\n|]+")
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_CUTOFF = 85
 
@@ -145,6 +148,17 @@ _TOKENS: dict[str, str] = {
     "tryin": "trying",
     "goin": "going",
     "nothin": "nothing",
+    "wana": "want to",
+    "wanan": "want to",
+    "ima": "i am going to",
+    "imma": "i am going to",
+    "myslef": "myself",
+    "mysef": "myself",
+    "cuttin": "cutting",
+    "endin": "ending",
+    "checkin": "checking",
+    "killin": "killing",
+    "dyin": "dying",
     "agian": "again",
     "agin": "again",
     "pian": "pain",
@@ -214,12 +228,18 @@ def _token(token: str) -> str:
 
 def normalise(text: str) -> str:
     """Lowercase plain words, one space apart, with the rewrites above applied."""
+    return " ".join(word for word in normalise_marked(text).split() if word != BOUNDARY)
+
+
+def normalise_marked(text: str) -> str:
+    """normalise(), with a BOUNDARY token where a sentence ended (for reading a phrase in its
+    own clause: dialogs/safety/meaning.py)."""
     folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
     folded = folded.encode("ascii", "ignore").decode("ascii")
     lowered = folded.translate(_APOSTROPHES).lower() if folded else text.lower()
     lowered = _LEET_IN_WORD.sub(lambda m: m.group(0).translate(_LEET), lowered)
     lowered = _STRETCHED.sub(r"\1", lowered)
-    lowered = _NOT_WORD.sub(" ", lowered)
+    lowered = _NOT_WORD.sub(" ", _CLAUSE_END.sub(f" {BOUNDARY} ", lowered))
     words = " ".join(_token(t) for t in lowered.split())
     return re.sub(r"\bmy self\b", "myself", words)
 
@@ -236,6 +256,7 @@ class Rules:
     possible: tuple[tuple[str, re.Pattern[str]], ...]  # weaker signs: a direct question
     past: re.Pattern[str]  # words that place a mention in the past
     now: re.Pattern[str]  # words that place it now, whatever else is said
+    negatable: frozenset[str]  # signals a negation in their clause cancels (meaning.py)
 
 
 def _either(patterns: list[str]) -> re.Pattern[str]:
@@ -249,25 +270,35 @@ def rules() -> Rules:
     categories = raw["categories"]
     if list(categories) != [c.value for c in CRISIS]:
         raise ValueError(f"{RULES_FILE.name}: categories must be {[c.value for c in CRISIS]}")
+    signals = {name for group in categories.values() for name in group}
+    negatable = frozenset(raw["negatable"])
+    if negatable - signals:
+        raise ValueError(f"{RULES_FILE.name}: unknown negatable signals {negatable - signals}")
     return Rules(
         idioms=_either(raw["idioms"]),
         by_urgency=tuple(
-            (Category(name), tuple((signal, _either(p)) for signal, p in signals.items()))
-            for name, signals in categories.items()
+            (Category(name), tuple((signal, _either(p)) for signal, p in group.items()))
+            for name, group in categories.items()
         ),
         possible=tuple((signal, _either(p)) for signal, p in raw["possible"].items()),
         past=_either(raw["past"]),
         now=_either(raw["now"]),
+        negatable=negatable,
     )
 
 
-def screen(text: str, model: Classifier | None = None) -> ScreenResult | None:
+def screen(
+    text: str, model: Classifier | None = None, *, answering_reason: bool = False
+) -> ScreenResult | None:
     """The most urgent danger `text` signals, or None for ordinary talk. `model` stands in for
-    the learnt second opinion (the bench cross-validates with it)."""
-    weaker: ScreenResult | None = None  # a past mention or a possible sign, if no alarm
+    the learnt second opinion (the bench cross-validates with it). `answering_reason`: the
+    text answers a question about reasons, hopes or what would help, where the second opinion's
+    hunches ask nothing (a rule still does)."""
+    weaker: ScreenResult | None = None  # a past mention, a possible sign or a question
     start = 0
     while True:
-        found = _screen_slice(text[start : start + MAX_SCREENED], model or classifier())
+        piece = text[start : start + MAX_SCREENED]
+        found = _screen_slice(piece, model or classifier(), answering_reason)
         if found is not None and found.alarm:
             return found
         weaker = weaker or found
@@ -278,13 +309,22 @@ def screen(text: str, model: Classifier | None = None) -> ScreenResult | None:
 
 def plain_text(text: str) -> str:
     """The text as the rules read it: normalised, with ordinary idioms taken out."""
-    return " ".join(rules().idioms.sub(" ", normalise(text)).split())
+    return " ".join(word for word in _marked_text(text).split() if word != BOUNDARY)
 
 
-def _screen_slice(text: str, model: Classifier) -> ScreenResult | None:
+def _marked_text(text: str) -> str:
+    return rules().idioms.sub(" ", normalise_marked(text))
+
+
+def _screen_slice(text: str, model: Classifier, answering_reason: bool) -> ScreenResult | None:
     known = rules()
-    plain = plain_text(text)
-    hit = by_rules(known, plain) or _by_model(model, plain) or _possible(known, plain)
+    marked = _marked_text(text).split()
+    plain = " ".join(word for word in marked if word != BOUNDARY)
+    found = by_rules(known, plain, marked)
+    if isinstance(found, ScreenResult):  # a question about an emergency: information
+        return found
+    hit = found or (None if answering_reason else _by_model(model, plain))
+    hit = hit or _possible(known, plain)
     if hit is None:
         return None
     category, signal = hit
@@ -300,12 +340,45 @@ def _possible(known: Rules, plain: str) -> tuple[Category, str] | None:
     return None
 
 
-def by_rules(known: Rules, plain: str) -> tuple[Category, str] | None:
+def by_rules(
+    known: Rules, plain: str, marked: list[str] | None = None
+) -> tuple[Category, str] | ScreenResult | None:
+    """The first rule whose phrase means what it says where it stands (meaning.py). With no
+    such rule, a question about an overdose or emergency is an INFO result naming the topic;
+    a negation, a worry or someone else's story is nothing. `marked`: the words with clause
+    boundaries (plain's words if not given)."""
+    words = marked if marked is not None else plain.split()
+    where = [i for i, word in enumerate(words) if word != BOUNDARY]  # plain word -> marked
+    asked: ScreenResult | None = None
     for category, signals in known.by_urgency:
+        hypothetical = category in (Category.OVERDOSE, Category.MEDICAL)
         for signal, pattern in signals:
-            if pattern.search(plain):
-                return category, signal
-    return None
+            for match in pattern.finditer(plain):
+                first = plain.count(" ", 0, match.start())
+                last = plain.count(" ", 0, max(match.end() - 1, match.start())) + 1
+                reading = read(
+                    words,
+                    where[min(first, len(where) - 1)],
+                    where[min(last, len(where)) - 1] + 1,
+                    negatable=signal in known.negatable,
+                    hypothetical=hypothetical,
+                )
+                if reading is Reading.AS_SAID:
+                    return category, signal
+                if reading is Reading.ASKED and asked is None:
+                    asked = ScreenResult(Category.INFO, _topic(category, plain))
+    return asked
+
+
+_WITHDRAWAL = re.compile(r"\b(?:stop\w*|quit\w*|cut\w* down|withdraw\w*|detox\w*|come off)\b")
+_BENZO = re.compile(r"\b(?:benzo\w*|xanax|valium|diazepam|alprazolam|clonazepam|etizolam|bars)\b")
+
+
+def _topic(category: Category, plain: str) -> str:
+    """What a question about an emergency is asking about, for the information it gets."""
+    if category is Category.MEDICAL and _WITHDRAWAL.search(plain):
+        return "benzo_withdrawal" if _BENZO.search(plain) else "alcohol_withdrawal"
+    return "overdose_response"
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ TUNED = (  # the rules were written against these, round by round
     "fourth_round",
     "fifth_round",
     "sixth_round",
+    "seventh_round",
     "ordinary_from_scripts",
 )
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
@@ -92,7 +93,7 @@ def score(pairs: list[tuple[str, str]], model: Classifier | None = None) -> Scor
     result = Score()
     for label, message in pairs:
         found = screen(message, model)
-        got = found.category.value if found else ORDINARY
+        got = found.category.value if found and found.category != "info" else ORDINARY
         result.total[label] += 1
         result.alarmed[label] += got in CRISIS
         result.checked[label] += got == POSSIBLE
