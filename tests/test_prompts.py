@@ -25,6 +25,7 @@ ENGINE_SOURCE = "\n".join(
         "dialogs/data_rights.py",
         "dialogs/safety/flow.py",
         "dialogs/checkins.py",
+        "dialogs/understanding/knowledge.py",  # the knowledge base: answers to questions
     )
 )
 # Said to counselors, not to a client: the safety alert (tests/test_safety_flow.py renders it).
