@@ -34,8 +34,10 @@ _BRIDGE = frozenset(
     "i you he she we they want wanted wanting to going would will could ever even really "
     "actually at all be am is are have had do did does plan planning plans intend intending "
     "trying try thinking of about gonna wanna feel like just gon a an any ever said say says saying "
-    "mean meant is are".split()
+    "mean meant is are had thoughts thought go".split()
 )
+# The bot's own question quoted back: "why did u ask if i want to kill myself".
+_QUOTED = re.compile(r"\b(?:ask|asked|asking|asks) (?:me )?(?:if|whether)\b")
 _CONJUNCTION = re.compile(r"\b(?:but|and|so|because|though|although|cause|except|yet|or|then)\b")
 
 # Words that make an overdose or medical phrase hypothetical: a question, a condition.
@@ -45,11 +47,13 @@ _ASKED = re.compile(
     r"person|people|you|your|a friend|a mate|a mates|friends|mates)|can (?:you|someone|people|u)"
     r"|could (?:you|someone|i)|is it possible|signs of|how (?:long|much|many|likely)|risk of|"
     r"chances? of|likely to|does it|do you|is it|will i|would i|can i|could i|what are the|"
-    r"what is the|how would)\b"
+    r"what is the|how would|you (?:go|get|can|could|end up))\b"
+    r"|^(?:is|are|does|do|can|could|would|should|how|what|why|when|will)\b"
+    r"(?! (?:he|she|they|my|this|that|it|someone|somebody|him|her)\b)"
 )
 _FEARED = re.compile(
     r"\b(?:scared|afraid|worried|worry|worries|terrified|fear|fears|frightened|nervous|paranoid|"
-    r"anxious|avoid|avoiding|prevent|preventing|so i do not|so i will not|so i never|so that i "
+    r"anxious|avoid|avoiding|prevent|preventing|stop|stopping|quit|so i do not|so i will not|so i never|so that i "
     r"do not|in order not to|not to|risk|careful|safer|safely|do not want to|would not want to|"
     r"never want to|last thing i want)\b"
 )
@@ -65,13 +69,15 @@ _OTHER = re.compile(
     r"|auntie|dad|mum|mom|father|mother|nan|gran|grandad|grandma|granddad|son|daughter|ex|"
     r"partner|boyfriend|girlfriend|flatmate|housemate|neighbour|neighbor|colleague|husband|wife|"
     r"mrs|missus|kid|kids|child|pal|bro|best friend|bestie|buddy|guy|girl|lad|family|relative)\b"
-    r"|\b(?:he|she|they|someone|somebody|people|loads of people|a lot of people)\b"
+    r"|\b(?:he|she|they|someone|somebody|people|loads of people|a lot of people|best mate)\b"
+    r"|\blost (?:my|our|a|his|her)\b"
 )
 _STORY_PAST = re.compile(
     r"\b(?:died|passed|passed away|funeral|rip|lost (?:him|her|them|my \w+)|nearly (?:went|died)|"
     r"almost (?:went|died)|(?:last|this) (?:week|month|year|summer|winter|spring|christmas)|"
     r"years? ago|months? ago|weeks? ago|a while (?:ago|back)|back in|in (?:19|20)\d\d|when i was"
-    r"|used to|had|has had)\b"
+    r"|used to|had|has had|survived|happened|in (?:january|february|march|april|may|june|july|august|"
+    r"september|october|november|december))\b"
 )
 
 
@@ -86,7 +92,7 @@ def read(
     closing = next((i for i in range(last, len(tokens)) if tokens[i] == BOUNDARY), len(tokens))
     before = " ".join(tokens[opening:first])
     clause = " ".join(tokens[opening:closing])
-    if negatable and _negated(before):
+    if negatable and (_negated(before) or _QUOTED.search(before)):
         return Reading.NEGATED
     if not hypothetical:
         return Reading.AS_SAID
@@ -96,7 +102,7 @@ def read(
         return Reading.STORY
     if _ASKED.search(before):
         return Reading.ASKED
-    if _FEARED.search(before):
+    if _FEARED.search(_scope(before)):
         return Reading.FEARED
     return Reading.AS_SAID
 
@@ -104,10 +110,15 @@ def read(
 def _negated(before: str) -> bool:
     """A negator governing what follows: after the clause's last conjunction, with only
     bridge words between it and the phrase ("i would never ever", "no way would i")."""
-    conjunctions = list(_CONJUNCTION.finditer(before))
-    scope = before[conjunctions[-1].end() :] if conjunctions else before
+    scope = _scope(before)
     negators = list(_NEGATOR.finditer(scope))
     if not negators:
         return False
     rest = scope[negators[-1].end() :].split()
     return len(rest) <= 5 and all(word in _BRIDGE for word in rest)
+
+
+def _scope(before: str) -> str:
+    """The words after the clause's last conjunction: what governs the phrase."""
+    conjunctions = list(_CONJUNCTION.finditer(before))
+    return before[conjunctions[-1].end() :] if conjunctions else before

@@ -20,7 +20,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from dialogs.safety.meaning import BOUNDARY, Reading, read
-from dialogs.safety.model import THRESHOLD, Classifier, features, labelled_messages, train
+from dialogs.safety.model import THRESHOLD, Classifier, labelled_messages, train
 from dialogs.yamlfile import load_yaml
 
 
@@ -320,11 +320,12 @@ def _screen_slice(text: str, model: Classifier, answering_reason: bool) -> Scree
     known = rules()
     marked = _marked_text(text).split()
     plain = " ".join(word for word in marked if word != BOUNDARY)
-    found = by_rules(known, plain, marked)
-    if isinstance(found, ScreenResult):  # a question about an emergency: information
-        return found
-    hit = found or (None if answering_reason else _by_model(model, plain))
-    hit = hit or _possible(known, plain)
+    found, asked, reframed = _read_rules(known, plain, marked)
+    if asked is not None:  # a question about an emergency: information
+        return asked
+    # A phrase read as a negation, a worry or a story is not second-guessed by the model.
+    hunch = not (found or reframed or answering_reason)
+    hit = found or (_by_model(model, plain) if hunch else None) or _possible(known, plain)
     if hit is None:
         return None
     category, signal = hit
@@ -347,9 +348,17 @@ def by_rules(
     such rule, a question about an overdose or emergency is an INFO result naming the topic;
     a negation, a worry or someone else's story is nothing. `marked`: the words with clause
     boundaries (plain's words if not given)."""
-    words = marked if marked is not None else plain.split()
-    where = [i for i, word in enumerate(words) if word != BOUNDARY]  # plain word -> marked
+    hit, asked, _ = _read_rules(known, plain, marked or plain.split())
+    return hit or asked
+
+
+def _read_rules(
+    known: Rules, plain: str, marked: list[str]
+) -> tuple[tuple[Category, str] | None, ScreenResult | None, bool]:
+    """(the hit, a question about an emergency, whether some phrase was read otherwise)."""
+    where = [i for i, word in enumerate(marked) if word != BOUNDARY]  # plain word -> marked
     asked: ScreenResult | None = None
+    reframed = False
     for category, signals in known.by_urgency:
         hypothetical = category in (Category.OVERDOSE, Category.MEDICAL)
         for signal, pattern in signals:
@@ -357,17 +366,18 @@ def by_rules(
                 first = plain.count(" ", 0, match.start())
                 last = plain.count(" ", 0, max(match.end() - 1, match.start())) + 1
                 reading = read(
-                    words,
+                    marked,
                     where[min(first, len(where) - 1)],
                     where[min(last, len(where)) - 1] + 1,
                     negatable=signal in known.negatable,
                     hypothetical=hypothetical,
                 )
                 if reading is Reading.AS_SAID:
-                    return category, signal
+                    return (category, signal), None, reframed
+                reframed = True
                 if reading is Reading.ASKED and asked is None:
                     asked = ScreenResult(Category.INFO, _topic(category, plain))
-    return asked
+    return None, asked, reframed
 
 
 _WITHDRAWAL = re.compile(r"\b(?:stop\w*|quit\w*|cut\w* down|withdraw\w*|detox\w*|come off)\b")
@@ -387,8 +397,13 @@ def classifier() -> Classifier:
     return train(plain_text, labelled_messages())
 
 
+MODEL_MIN_WORDS = 4  # "pills", "keep it": too few words for a hunch to mean anything
+
+
 def _by_model(model: Classifier, plain: str) -> tuple[Category, str] | None:
-    opinion = model.opinion(features(plain))
+    if len(plain.split()) < MODEL_MIN_WORDS:
+        return None
+    opinion = model.opinion(plain)
     if opinion.belief < THRESHOLD:
         return None
     if opinion.category == Category.SUICIDE:  # words like its sets, but no rule: ask directly
