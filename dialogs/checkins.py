@@ -2,20 +2,20 @@
 /progress /urge, the effects of choosing a rhythm and keeping a diary, and the turns the
 scheduler runs when a check-in or an urge-surfing step falls due.
 
-The engine calls in here at a few fixed points; everything else about the feature lives here."""
+The engine calls in here at a few fixed points (`FEATURE`, at the end); everything else about
+the feature lives here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from dialogs.events import (
     Attachment,
     AttachmentKind,
+    Delivery,
     Inbound,
     InboundKind,
-    Reply,
     TurnOutcome,
 )
 from dialogs.model import DiaryLogged, Effect, RhythmSet
@@ -32,10 +32,9 @@ from dialogs.rhythm import (
     resumed_due,
     utc_offset_for,
 )
+from dialogs.turn import Feature, RunTurn, TurnContext
+from storage import Database
 from storage.scheduling import Claim, claim_due
-
-if TYPE_CHECKING:
-    from dialogs.engine import Conversation, _TurnRun
 
 CHECKIN, URGE = "checkin", "urge"
 COMMANDS = ("checkin", "pause", "resume", "progress", "urge")
@@ -48,28 +47,15 @@ BUSY_FLOWS = (URGE, "safety", "forget", "privacy")
 PROGRESS_FILE = "progress.png"
 DATE_FORMAT = "%A %d %B at %H:%M"
 DIARY_DAY = "diary_day"  # context: the local day the diary note being written is about
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A client who has new messages in the outbox after a scheduler round."""
-
-    client_id: int
-    channel: str
-    external_id: str
-    path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
-    replies: tuple[Reply, ...] = ()  # what was queued, as the turns' outcomes had it
-    said_in: tuple[str, ...] = ()  # the flow each reply was said in
+URGE_STARTED = "urge_started"  # scratch: this turn started urge surfing afresh
 
 
 # -- commands ----------------------------------------------------------------------------------
 
 
-def command(run: _TurnRun, name: str) -> bool:
-    """Handle one of this feature's commands; False if `name` is not one of them."""
-    if name not in COMMANDS:
-        return False
-    if not run.turn.client.consented:
+def command(run: TurnContext, name: str) -> None:
+    """Handle one of this feature's commands."""
+    if not run.client.consented:
         run.say("system/consent_first")
     elif name == "checkin":
         start_checkin(run, scheduled=False)
@@ -79,10 +65,9 @@ def command(run: _TurnRun, name: str) -> bool:
         progress(run)
     else:
         pause_or_resume(run, paused=name == "pause")
-    return True
 
 
-def start_checkin(run: _TurnRun, *, scheduled: bool) -> None:
+def start_checkin(run: TurnContext, *, scheduled: bool) -> None:
     model = run.model
     if model.flow not in (CHECKIN, URGE, "menu"):
         model.context["paused"] = {"flow": model.flow, "state": model.state}
@@ -91,31 +76,31 @@ def start_checkin(run: _TurnRun, *, scheduled: bool) -> None:
     run.move(CHECKIN, None)
 
 
-def start_urge(run: _TurnRun) -> None:
-    store = run.turn.rhythm
+def start_urge(run: TurnContext) -> None:
+    store = run.store.rhythm
     store.cancel_timed(URGE)
-    now = run.conv.clock()
+    now = run.now()
     for minutes in URGE_STEPS_MINUTES:
         store.queue_timed(URGE, URGE_TRIGGER, now + timedelta(minutes=minutes))
     run.move(URGE, None)
-    run.urge_started = True
+    run.scratch[URGE_STARTED] = True
 
 
-def progress(run: _TurnRun) -> None:
-    store = run.turn.rhythm
+def progress(run: TurnContext) -> None:
+    store = run.store.rhythm
     data = chart_data(store.scores(), store.diary())
     if data.empty:
         run.say("progress/empty")
         return
-    png = render_chart(data, run.conv.renderer.strings("chart", run.locale))
+    png = render_chart(data, run.strings("chart"))
     run.say(
         "progress/chart",
         attachment=Attachment(AttachmentKind.PHOTO, PROGRESS_FILE, png),
     )
 
 
-def pause_or_resume(run: _TurnRun, *, paused: bool) -> None:
-    store = run.turn.rhythm
+def pause_or_resume(run: TurnContext, *, paused: bool) -> None:
+    store = run.store.rhythm
     schedule = store.schedule()
     if schedule is None or schedule.cadence == NO_CHECKINS:
         run.say("checkin/no_rhythm")
@@ -125,7 +110,7 @@ def pause_or_resume(run: _TurnRun, *, paused: bool) -> None:
         run.say("checkin/paused")
         return
     offset = schedule.utc_offset_minutes
-    due = resumed_due(run.conv.clock(), schedule.cadence, schedule.local_minute, offset)
+    due = resumed_due(run.now(), schedule.cadence, schedule.local_minute, offset)
     store.set_paused(False, due)
     run.say("checkin/resumed", next_due=_local_text(due, offset))
 
@@ -133,15 +118,14 @@ def pause_or_resume(run: _TurnRun, *, paused: bool) -> None:
 # -- hooks the engine calls --------------------------------------------------------------------
 
 
-def redirect(run: _TurnRun) -> bool:
+def redirect(run: TurnContext) -> bool:
     """During urge surfing, any typed message, media, command or Stop button stops the exercise.
     True when that is the whole turn (a command is still answered)."""
-    state = run.flows[run.model.flow].state(run.model.state)
     inbound = run.inbound
     typed = inbound.kind in (InboundKind.TEXT, InboundKind.MEDIA)
     # The Stop button of any step's message, not only the newest one.
     stop = inbound.kind is InboundKind.CHOICE and (inbound.choice or "").endswith(":stop_urge")
-    if run.model.flow != URGE or URGE_TRIGGER not in state.timed:
+    if run.model.flow != URGE or URGE_TRIGGER not in run.timed_triggers():
         return False
     if typed or stop:
         run.model.choice = "stop_urge"
@@ -150,27 +134,24 @@ def redirect(run: _TurnRun) -> bool:
     if inbound.kind is InboundKind.COMMAND and inbound.text != "urge":
         # A command ends the exercise too, and says so, so no step looks as if more will come;
         # then the command is answered and "what would you like to do now?" asked after it.
-        run.flows[URGE].fire("stop_urge", run.model)
-        for template in run.model.says:
-            run.say(template)
-        run.model.says.clear()
+        run.step("stop_urge")
     return False
 
 
-def timer(run: _TurnRun, trigger: str) -> None:
+def timer(run: TurnContext, trigger: str) -> None:
     """A timed turn: start a scheduled check-in, or take the next urge-surfing step."""
     model = run.model
     if trigger == CHECKIN_TRIGGER:
         start_checkin(run, scheduled=True)
         run.ask()
-    elif model.flow == URGE and trigger in run.flows[URGE].state(model.state).timed:
+    elif model.flow == URGE and trigger in run.timed_triggers():
         run.fire(trigger)
 
 
-def apply(run: _TurnRun, effect: Effect) -> None:
+def apply(run: TurnContext, effect: Effect) -> None:
     """Write this feature's effects (the engine writes the others)."""
-    store = run.turn.rhythm
-    now = run.conv.clock()
+    store = run.store.rhythm
+    now = run.now()
     if isinstance(effect, RhythmSet):
         plan = _plan(effect, now)
         if plan is None:
@@ -191,18 +172,19 @@ def apply(run: _TurnRun, effect: Effect) -> None:
         store.log_diary(day, effect.kind, effect.value, effect.words)
 
 
-def after_turn(run: _TurnRun) -> None:
+def after_turn(run: TurnContext) -> None:
     """Anything the client sends during urge surfing cancels the steps still to come."""
     in_urge = run.received_in[0] == URGE
-    if in_urge and run.inbound.kind is not InboundKind.TIMER and not run.urge_started:
-        run.turn.rhythm.cancel_timed(URGE)
+    started = run.scratch.get(URGE_STARTED, False)
+    if in_urge and run.inbound.kind is not InboundKind.TIMER and not started:
+        run.store.rhythm.cancel_timed(URGE)
 
 
-def template_values(run: _TurnRun) -> dict[str, object]:
+def template_values(run: TurnContext) -> dict[str, object]:
     """Values this feature's templates read."""
     next_due = None
     for effect in run.model.effects:
-        if isinstance(effect, RhythmSet) and (plan := _plan(effect, run.conv.clock())):
+        if isinstance(effect, RhythmSet) and (plan := _plan(effect, run.now())):
             next_due = _local_text(plan[2], plan[1])
     return {"scheduled": run.model.context.get("scheduled", False), "next_due": next_due}
 
@@ -223,17 +205,25 @@ def _local_text(when: datetime | None, offset: int) -> str | None:
 # -- the scheduler's side ----------------------------------------------------------------------
 
 
-def send_due(conv: Conversation, *, limit: int = 100, channel: str | None = None) -> list[Delivery]:
+def send_due(
+    db: Database,
+    clock: Callable[[], datetime],
+    run_turn: RunTurn,
+    *,
+    limit: int,
+    channel: str | None,
+) -> list[Delivery]:
     """Claim what has fallen due and queue it in the outbox, in one transaction (see
-    storage/scheduling.py). Returns the clients with something new to deliver."""
-    now = conv.clock()
+    storage/scheduling.py); `run_turn` runs each timed turn. Returns the clients with something
+    new to deliver."""
+    now = clock()
     deliveries: list[Delivery] = []
-    with claim_due(conv.db, now, limit=limit, channel=channel) as claims:
+    with claim_due(db, now, limit=limit, channel=channel) as claims:
         for claim in claims:
             turn, outcomes = claim.turn, []
             for timed in claim.timed or []:
                 turn.rhythm.mark_timed(timed.id, "sent")
-                outcomes.append(_timed_turn(conv, claim, timed.trigger))
+                outcomes.append(_timed_turn(claim, timed.trigger, clock, run_turn))
             if claim.checkin is not None:
                 schedule = claim.checkin
                 offset, cadence = schedule.utc_offset_minutes, schedule.cadence
@@ -242,7 +232,7 @@ def send_due(conv: Conversation, *, limit: int = 100, channel: str | None = None
                     turn.rhythm.advance(morning_after(now, offset), sent=False)
                     continue
                 if not busy:
-                    outcomes.append(_timed_turn(conv, claim, CHECKIN_TRIGGER))
+                    outcomes.append(_timed_turn(claim, CHECKIN_TRIGGER, clock, run_turn))
                 due = following_due(now, cadence, schedule.local_minute, offset)
                 turn.rhythm.advance(due, sent=not busy)
             if any(outcome.replies for outcome in outcomes):
@@ -259,9 +249,21 @@ def send_due(conv: Conversation, *, limit: int = 100, channel: str | None = None
     return deliveries
 
 
-def _timed_turn(conv: Conversation, claim: Claim, trigger: str) -> TurnOutcome:
-    from dialogs.engine import _TurnRun  # late: the engine imports this module
-
-    now = conv.clock()
+def _timed_turn(
+    claim: Claim, trigger: str, clock: Callable[[], datetime], run_turn: RunTurn
+) -> TurnOutcome:
+    now = clock()
     inbound = Inbound(claim.channel, claim.external_id, InboundKind.TIMER, text=trigger, at=now)
-    return _TurnRun(conv, claim.turn, inbound, claim.turn.client.locale).run()
+    return run_turn(claim.turn, inbound)
+
+
+FEATURE = Feature(
+    name="checkins",
+    commands=dict.fromkeys(COMMANDS, command),
+    timer=timer,
+    redirect=redirect,
+    template_values=template_values,
+    apply=apply,
+    after_effects=after_turn,
+    send_due=send_due,
+)

@@ -1,13 +1,17 @@
-"""One turn, end to end: lock the client, read their state, run the flow, commit it all."""
+"""One turn, end to end: lock the client, read their state, run the flow, commit it all.
+
+Features (dialogs/features.py) are called at fixed points of the turn through their hooks, and
+see the turn only as a `dialogs.turn.TurnContext`; none of them imports this module."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
-from dialogs import checkins, data_rights
-from dialogs.events import Attachment, Choice, Inbound, InboundKind, Reply, TurnOutcome
+from dialogs.events import Attachment, Choice, Delivery, Inbound, InboundKind, Reply, TurnOutcome
+from dialogs.features import FEATURES, Features
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
@@ -15,7 +19,6 @@ from dialogs.model import (
     ConsentAnswered,
     CountrySet,
     DialogModel,
-    ForgetRequested,
     GoalSet,
     ReviewConsentAnswered,
     SafetyConfirmed,
@@ -24,11 +27,12 @@ from dialogs.model import (
 from dialogs.rhythm import Clock, system_clock
 from dialogs.safety import flow as safety
 from prompts import Rendered, Renderer
-from storage import Database, Turn
+from storage import ClientSnapshot, Database, Turn
 
 CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydata, /forget)
 WELCOME, MENU = "welcome", "menu"
-REQUIRED_FLOWS = (WELCOME, MENU, safety.SAFETY, *data_rights.FLOWS)
+REQUIRED_FLOWS = (WELCOME, MENU)  # and each feature's own
+COMMANDS = ("start", "help", "menu", "goals")  # the engine's own; features bring the rest
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 
 
@@ -36,11 +40,18 @@ class Conversation:
     """The engine. Holds nothing per client between turns but an idle-evicted lock."""
 
     def __init__(
-        self, db: Database, flows: FlowSet, renderer: Renderer, clock: Clock = system_clock
+        self,
+        db: Database,
+        flows: FlowSet,
+        renderer: Renderer,
+        clock: Clock = system_clock,
+        features: Features = FEATURES,
     ) -> None:
-        missing = [name for name in REQUIRED_FLOWS if name not in flows]
+        missing = [name for name in (*REQUIRED_FLOWS, *features.flows) if name not in flows]
         if missing:
             raise ValueError(f"the engine needs the flows {missing}")
+        if clash := sorted(set(COMMANDS) & set(features.commands)):
+            raise ValueError(f"features claim the engine's own commands {clash}")
         self.db = db
         self.flows = flows
         self.renderer = renderer
@@ -48,7 +59,8 @@ class Conversation:
         self.locks = ClientLocks()
         self.consent_version = CONSENT_VERSION
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
-        safety.warm_up()
+        self.features = features
+        features.warm_up()
 
     async def take_turn(
         self, inbound: Inbound, deliver: Callable[[TurnOutcome], Awaitable[None]]
@@ -72,20 +84,28 @@ class Conversation:
                 turn.mark_processed(inbound.channel, inbound.update_id)
             return _TurnRun(self, turn, inbound, turn.client.locale).run()
 
-    def send_due(self, *, limit: int = 100, channel: str | None = None) -> list[checkins.Delivery]:
+    def send_due(self, *, limit: int = 100, channel: str | None = None) -> list[Delivery]:
         """Queue the check-ins and timed messages that have fallen due (the scheduler's turn)."""
-        return checkins.send_due(self, limit=limit, channel=channel)
+        return self.features.send_due(
+            self.db, self.clock, self._timed_turn, limit=limit, channel=channel
+        )
+
+    def _timed_turn(self, turn: Turn, inbound: Inbound) -> TurnOutcome:
+        """A turn the scheduler claimed, in the transaction it opened."""
+        return _TurnRun(self, turn, inbound, turn.client.locale).run()
 
     def labels(self, locale: str) -> dict[str, str]:
         return self._labels.get(locale) or self._labels["en"]
 
 
 class _TurnRun:
-    """The work of one turn, on a per-turn model; thrown away when the turn ends."""
+    """The work of one turn, on a per-turn model; thrown away when the turn ends. Features see
+    it as a `TurnContext` (dialogs/turn.py)."""
 
     def __init__(self, conv: Conversation, turn: Turn, inbound: Inbound, locale: str) -> None:
         self.conv, self.turn, self.inbound, self.locale = conv, turn, inbound, locale
-        self.flows = conv.flows
+        self.flows, self.features = conv.flows, conv.features
+        self.scratch: dict[str, Any] = {}
         self.replies: list[tuple[Reply, str, str]] = []  # with the flow and state it was said in
         self.notice: str | None = None
         snapshot = turn.dialog
@@ -100,8 +120,33 @@ class _TurnRun:
         self.model.review_consent = turn.client.review_consent
         self.fresh = snapshot is None
         self.received_in = (self.model.flow, self.model.state)
-        self.urge_started = False
         self.safety_hit = safety.screen_inbound(inbound, self.model)  # first, in any state
+
+    # -- what a feature may read (TurnContext) -------------------------------------------------
+
+    @property
+    def client(self) -> ClientSnapshot:
+        return self.turn.client
+
+    @property
+    def store(self) -> Turn:
+        return self.turn
+
+    @property
+    def consent_version(self) -> int:
+        return self.conv.consent_version
+
+    def now(self) -> datetime:
+        return self.conv.clock()
+
+    def labels(self) -> dict[str, str]:
+        return self.conv.labels(self.locale)
+
+    def strings(self, name: str) -> dict[str, str]:
+        return self.conv.renderer.strings(name, self.locale)
+
+    def timed_triggers(self) -> tuple[str, ...]:
+        return self.flows[self.model.flow].state(self.model.state).timed
 
     # -- the turn ------------------------------------------------------------------------------
 
@@ -113,8 +158,8 @@ class _TurnRun:
             if self.lost:
                 self.say("system/lost_place")
             self.ask()
-        elif data_rights.consent_outdated(self):
-            data_rights.ask_consent_again(self)
+        elif self.features.takes_over(self):
+            pass
         else:
             self.dispatch()
         self.commit()
@@ -129,8 +174,8 @@ class _TurnRun:
     def dispatch(self) -> None:
         kind = self.inbound.kind
         if kind is InboundKind.TIMER:
-            checkins.timer(self, self.inbound.text)
-        elif checkins.redirect(self):
+            self.features.timer(self, self.inbound.text)
+        elif self.features.redirect(self):
             pass
         elif kind is InboundKind.COMMAND:
             self.command(self.inbound.text)
@@ -143,8 +188,9 @@ class _TurnRun:
 
     def command(self, name: str) -> None:
         consented = self.turn.client.consented
-        if checkins.command(self, name):
-            pass
+        feature_command = self.features.commands.get(name)
+        if feature_command is not None:
+            feature_command(self, name)
         elif name == "start":
             if consented:
                 self.say("system/welcome_back")
@@ -152,8 +198,6 @@ class _TurnRun:
                 self.move(WELCOME, None)
         elif name == "help":
             self.say("system/help")
-        elif name == safety.SOS:
-            safety.enter(self, safety.SOS)
         elif name in ("menu", "goals") and not consented:
             self.say("system/consent_first")
         elif name == "menu":
@@ -163,8 +207,6 @@ class _TurnRun:
         elif name == "goals":
             goals = {kind: goal.words for kind, goal in self.turn.current_goals().items()}
             self.say("system/goals", goals=goals)
-        elif name in data_rights.COMMANDS:
-            data_rights.command(self, name)
         else:
             self.say("system/unknown_command")
         self.ask()
@@ -202,10 +244,10 @@ class _TurnRun:
             else:
                 self.fire(SCORE_TRIGGER)
         else:
-            labels = self.conv.labels(self.locale)
-            key = match_choice(text, [(k, labels[k]) for k in self.offered()])
-            if safety.answers_direct_question(self.model) and not text.strip().isdigit():
-                key = safety.direct_answer(text)  # a hedge is never a "no", nor "please choose"
+            key = self.features.read_choice(self, text)  # e.g. the safety flow's direct question
+            if key is None:
+                labels = self.conv.labels(self.locale)
+                key = match_choice(text, [(k, labels[k]) for k in self.offered()])
             if key is None:
                 self.ask(hint="system/choose_please")
             else:
@@ -216,11 +258,18 @@ class _TurnRun:
         if not self.flows[self.model.flow].fire(trigger, self.model):
             self.ask(hint="system/not_understood")
             return
+        self.say_model_says()
+        self.follow_handoffs()
+        self.ask()
+
+    def step(self, trigger: str) -> None:
+        self.flows[self.model.flow].fire(trigger, self.model)
+        self.say_model_says()
+
+    def say_model_says(self) -> None:
         for template in self.model.says:
             self.say(template)
         self.model.says.clear()
-        self.follow_handoffs()
-        self.ask()
 
     def follow_handoffs(self) -> None:
         for _ in range(MAX_HANDOFFS):
@@ -282,6 +331,9 @@ class _TurnRun:
         reply = Reply(rendered.text, rendered.template, rendered.mi_code, choices, attachment)
         self.replies.append((reply, self.model.flow, self.model.state))
 
+    def unsay(self) -> None:
+        self.replies.clear()
+
     def render(self, template: str, **extra: Any) -> Rendered:
         m = self.model
         expects = self.flows[m.flow].state(m.state).expects
@@ -292,17 +344,15 @@ class _TurnRun:
             facts=m.facts,
             subject=m.words.get("subject"),
             expects=expects,
-            safety=safety.values(m.context),
             client={"consented": m.consented, "review": m.review_consent},
-            **{**checkins.template_values(self), **extra},
+            **{**self.features.template_values(self), **extra},
         )
 
     # -- writing it down -----------------------------------------------------------------------
 
     def commit(self) -> None:
         turn = self.turn
-        if ForgetRequested() in self.model.effects:
-            data_rights.forget(self)  # erases everything; the one reply says what went
+        if self.features.writes_turn(self):  # an erasure; the one reply says what went
             self.queue_replies(record=False)
             return
         for effect in self.model.effects:
@@ -318,8 +368,8 @@ class _TurnRun:
             elif isinstance(effect, CountrySet):
                 turn.set_country(effect.code)
             else:
-                checkins.apply(self, effect)
-        checkins.after_turn(self)
+                self.features.apply(self, effect)
+        self.features.after_effects(self)
         # Before consent, nothing of what the client says is kept (CLINICAL.md, step 1).
         record = turn.client.consented
         timer = self.inbound.kind is InboundKind.TIMER  # a scheduled turn: the client said nothing

@@ -66,3 +66,15 @@ class TurnOutcome:
     duplicate: bool = False  # the update was handled before; nothing changed
     path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
     said_in: tuple[str, ...] = ()  # the flow each reply was said in, in order
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A client who has new messages in the outbox after a scheduler round."""
+
+    client_id: int
+    channel: str
+    external_id: str
+    path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
+    replies: tuple[Reply, ...] = ()  # what was queued, as the turns' outcomes had it
+    said_in: tuple[str, ...] = ()  # the flow each reply was said in

@@ -1,20 +1,20 @@
 """How the engine meets the safety screen: a hit (or /sos) moves the client into the safety
-flow from wherever they were, remembering that place so they can go back to it."""
+flow from wherever they were, remembering that place so they can go back to it. The engine
+screens each text with `screen_inbound` and calls `enter` on a hit; the rest (/sos, the
+templates' values, a typed answer to the direct question) goes through `FEATURE`, at the end."""
 
 from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dialogs.events import Inbound, InboundKind
 from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
 from dialogs.safety.resources import country_from_locale, find_country, view
 from dialogs.safety.screen import Category, classifier, normalise, rules, screen
-
-if TYPE_CHECKING:
-    from dialogs.engine import _TurnRun
+from dialogs.turn import Feature, TurnContext
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def answers_direct_question(model: DialogModel) -> bool:
     return model.flow == SAFETY and model.state == DIRECT_CHECK
 
 
-def enter(run: _TurnRun, category: str) -> None:
+def enter(run: TurnContext, category: str) -> None:
     """Move into the safety flow and say what comes first; the caller then asks its question."""
     model = run.model
     safety: dict[str, Any] = model.context.setdefault(SAFETY, {})
@@ -94,7 +94,7 @@ def enter(run: _TurnRun, category: str) -> None:
         safety["return"] = {"flow": model.flow, "state": model.state}
     safety["category"] = category
     safety["unmatched"] = False
-    chosen = run.turn.client.country
+    chosen = run.client.country
     safety["country"] = chosen or country_from_locale(run.inbound.locale)
     safety["guessed"] = chosen is None and safety["country"] is not None
     if category == Category.PAST:
@@ -157,3 +157,31 @@ def resume_before_safety(model: DialogModel, _: None) -> None:
 
 def has_return(model: DialogModel, _: None) -> bool:
     return bool((model.context.get(SAFETY) or {}).get("return"))
+
+
+# -- the engine's hooks ------------------------------------------------------------------------
+
+
+def sos(run: TurnContext, _: str) -> None:
+    enter(run, SOS)
+
+
+def read_direct_answer(run: TurnContext, text: str) -> str | None:
+    """A typed answer to the direct question: a hedge is never a "no", nor "please choose"."""
+    if answers_direct_question(run.model) and not text.strip().isdigit():
+        return direct_answer(text)
+    return None
+
+
+def template_values(run: TurnContext) -> dict[str, Any]:
+    return {"safety": values(run.model.context)}
+
+
+FEATURE = Feature(
+    name="safety",
+    flows=(SAFETY,),
+    commands={SOS: sos},
+    warm_up=warm_up,
+    read_choice=read_direct_answer,
+    template_values=template_values,
+)
