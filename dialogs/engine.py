@@ -152,7 +152,7 @@ class _TurnRun:
 
     def run(self) -> TurnOutcome:
         if self.safety_hit is not None:
-            safety.enter(self, self.safety_hit.category)
+            safety.enter(self, self.safety_hit.category, self.safety_hit.signal)
             self.ask()
         elif self.fresh or self.lost:
             if self.lost:
@@ -260,7 +260,13 @@ class _TurnRun:
             return
         self.say_model_says()
         self.follow_handoffs()
-        self.ask()
+        replay, self.model.replay = self.model.replay, None
+        if replay is not None and self.flows[self.model.flow].state(self.model.state).expects == (
+            "text"
+        ):
+            self.typed(replay)  # words meant for this question (a mistaken safety check)
+        else:
+            self.ask()
 
     def step(self, trigger: str) -> None:
         self.flows[self.model.flow].fire(trigger, self.model)
@@ -374,7 +380,7 @@ class _TurnRun:
         record = turn.client.consented
         timer = self.inbound.kind is InboundKind.TIMER  # a scheduled turn: the client said nothing
         logged = self.log_inbound() if record and not self.fresh and not timer else None
-        if self.safety_hit is not None:  # kept before consent too, without the words
+        if self.safety_hit is not None and self.safety_hit.recorded:  # before consent too
             flow, state = self.received_in
             turn.record_safety_event(
                 self.safety_hit.category, self.safety_hit.signal, flow, state, logged

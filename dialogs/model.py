@@ -88,6 +88,7 @@ class DialogModel:
     says: list[str] = field(default_factory=list)  # templates a transition asked to render
     effects: list[Effect] = field(default_factory=list)
     jump: tuple[str, str | None] | None = None  # (flow, state or None for its initial)
+    replay: str | None = None  # client words to take up as the answer where the turn lands
     path: list[str] = field(default_factory=list)  # transitions taken this turn, "flow#index"
     consented: bool = False  # the client's consent, as it stood when the turn began
     review_consent: bool = False  # counselor review, updated by this turn's answer

@@ -174,6 +174,7 @@ ACTIONS: dict[str, Named] = {
     "log_diary": Named(_log_diary, takes_arg=True),
     "set_country": Named(safety.set_country, takes_arg=False),
     "resume_before_safety": Named(safety.resume_before_safety, takes_arg=False),
+    "take_up_pending": Named(safety.take_up_pending, takes_arg=False),
     "confirm_concern": Named(safety.confirm_concern, takes_arg=False),
     "concern_declined": Named(safety.concern_declined, takes_arg=False),
     "forget_everything": Named(_forget_everything, takes_arg=False),

@@ -15,6 +15,8 @@ from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
 from dialogs.safety.resources import country_from_locale, find_country, view
 from dialogs.safety.screen import Category, classifier, normalise, rules, screen
 from dialogs.turn import Feature, TurnContext
+from dialogs.understanding import Topic
+from dialogs.understanding.knowledge import answer_template
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,11 @@ class SafetyHit:
     category: str
     signal: str
 
+    @property
+    def recorded(self) -> bool:
+        """A question about an emergency is answered, not kept as a safety event."""
+        return self.category != Category.INFO
+
 
 def warm_up() -> None:
     """Compile the rules and learn the second opinion now (about 0.1 s), not in a client's turn."""
@@ -48,27 +55,59 @@ def warm_up() -> None:
     classifier()
 
 
+# Questions whose answer is a reason, a hope or what would help: a danger word there is most
+# often a reason ("so i dont end up dead"); the second opinion's hunches ask nothing there.
+REASON_STATES = frozenset(
+    {
+        ("agenda", "hopes"),
+        ("relationship", "good"),
+        ("relationship", "less_good"),
+        ("interest", "unsure"),
+        ("change", "own_words"),
+        ("change", "importance_why"),
+        ("change", "importance_up"),
+        ("change", "confidence_why"),
+        ("change", "confidence_up"),
+        ("meaning", "ask"),
+        ("meaning", "step"),
+        ("step", "ask"),
+        ("checkin", "helped"),
+        ("checkin", "in_the_way"),
+        ("checkin", "learned"),
+    }
+)
+
+
 def screen_inbound(inbound: Inbound, model: DialogModel) -> SafetyHit | None:
     """Screen a typed text; buttons, commands and media carry no words of the client's. A weaker
     sign asks nothing more while the client is in the safety flow (being looked after), nor for
     `QUIET_AFTER_NO` texts after they answered the direct question with no (the same question
-    again and again would be a form to fill in, not a conversation; /sos is one tap away)."""
+    again and again would be a form to fill in, not a conversation; /sos is one tap away). A
+    crisis signal is met in full whatever came before."""
     if inbound.kind is not InboundKind.TEXT or not inbound.text.strip():
         return None
     safety: dict[str, Any] = model.context.get(SAFETY) or {}
     quiet = int(safety.get("quiet", 0))
     if quiet:
         safety["quiet"] = quiet - 1
-    found = screen(inbound.text)
+    found = screen(inbound.text, answering_reason=(model.flow, model.state) in REASON_STATES)
     if found is None or (found.category is Category.POSSIBLE and (quiet or model.flow == SAFETY)):
         return None
     log.info("safety screen: %s (%s)", found.category.value, found.signal)  # never the words
     return SafetyHit(found.category.value, found.signal)
 
 
-_NO = re.compile(r"(?:no|nope|nah|naw|not really|not at all|never|i am not|i do not think so)\b")
+_OPENERS = r"(?:(?:what|huh|eh|wtf|lol|haha|god|hell|oh|um|erm|mate|jesus|omg|wait|sorry|ha)\s+)*"
+_NO = re.compile(
+    _OPENERS + r"(?:no|nope|nah|naw|nay|not really|not at all|never|of course not|absolutely not|"
+    r"definitely not|no way|no chance|i am not|i do not think so|i am (?:fine|ok|okay|good|"
+    r"alright|safe)|not like that|that is not what i meant)\b|.*\bnot (?:suicidal|like that)\b"
+)
 _YES = re.compile(r"(?:yes|yeah|yep|yup|ya|yea|i am|i think so|i have)\b")
-_HEDGE = re.compile(r"\b(?:sure|sometimes|maybe|but|kind of|kinda|a bit|a little|know|bit)\b")
+_HEDGE = re.compile(
+    r"\b(?:sure|sometimes|maybe|but|kind of|kinda|a bit|a little|know|bit|idk|dunno|perhaps|"
+    r"probably|not always|used to|sort of|sorta)\b"
+)
 
 
 def direct_answer(text: str) -> str:
@@ -86,8 +125,13 @@ def answers_direct_question(model: DialogModel) -> bool:
     return model.flow == SAFETY and model.state == DIRECT_CHECK
 
 
-def enter(run: TurnContext, category: str) -> None:
-    """Move into the safety flow and say what comes first; the caller then asks its question."""
+def enter(run: TurnContext, category: str, signal: str = "") -> None:
+    """Move into the safety flow and say what comes first; the caller then asks its question.
+    A question about an emergency (INFO, `signal` naming its topic) gets its answer instead,
+    and the client stays where they were."""
+    if category == Category.INFO:
+        run.say(answer_template(Topic(signal)))
+        return
     model = run.model
     safety: dict[str, Any] = model.context.setdefault(SAFETY, {})
     if model.flow != SAFETY:
@@ -102,6 +146,8 @@ def enter(run: TurnContext, category: str) -> None:
         run.say(PAST_REFLECTION)
         return
     if category == Category.POSSIBLE:  # no numbers yet: first ask, directly and kindly
+        if run.model.consented and run.inbound.kind is InboundKind.TEXT:
+            safety["pending"] = run.inbound.text  # taken up as the answer if the check is wrong
         run.move(SAFETY, DIRECT_CHECK)
         run.say(POSSIBLE_REFLECTION)
         return
@@ -150,9 +196,19 @@ def concern_declined(model: DialogModel, _: None) -> None:
 
 
 def resume_before_safety(model: DialogModel, _: None) -> None:
-    back = (model.context.get(SAFETY) or {}).pop("return", None)
+    safety = model.context.get(SAFETY) or {}
+    back = safety.pop("return", None)
     if back:
         model.jump = (back["flow"], back["state"])
+    safety.pop("pending", None)
+
+
+def take_up_pending(model: DialogModel, _: None) -> None:
+    """A no to a mistaken check: back where the client was, with the message that caused the
+    check taken up as the answer they meant it to be (the engine replays it there)."""
+    safety = model.context.get(SAFETY) or {}
+    model.replay = safety.pop("pending", None)
+    resume_before_safety(model, None)
 
 
 def has_return(model: DialogModel, _: None) -> bool:

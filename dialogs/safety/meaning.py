@@ -31,10 +31,75 @@ _NEGATOR = re.compile(
     r"\b(?:not|never|no way|no chance|no intention of|no plans? to|nor|without|no one|nobody|noone)\b"
 )
 _BRIDGE = frozenset(
-    "i you he she we they want wanted wanting to going would will could ever even really "
-    "actually at all be am is are have had do did does plan planning plans intend intending "
-    "trying try thinking of about gonna wanna feel like just gon a an any ever said say says saying "
-    "mean meant is are had thoughts thought go".split()
+    [
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "want",
+        "wanted",
+        "wanting",
+        "to",
+        "going",
+        "would",
+        "will",
+        "could",
+        "ever",
+        "even",
+        "really",
+        "actually",
+        "at",
+        "all",
+        "be",
+        "am",
+        "is",
+        "are",
+        "have",
+        "had",
+        "do",
+        "did",
+        "does",
+        "plan",
+        "planning",
+        "plans",
+        "intend",
+        "intending",
+        "trying",
+        "try",
+        "thinking",
+        "of",
+        "about",
+        "gonna",
+        "wanna",
+        "feel",
+        "like",
+        "just",
+        "gon",
+        "a",
+        "an",
+        "any",
+        "ever",
+        "said",
+        "say",
+        "says",
+        "saying",
+        "mean",
+        "meant",
+        "is",
+        "are",
+        "had",
+        "thoughts",
+        "thought",
+        "go",
+        "end",
+        "up",
+        "ending",
+        "having",
+        "get",
+        "getting",
+    ]
 )
 # The bot's own question quoted back: "why did u ask if i want to kill myself".
 _QUOTED = re.compile(r"\b(?:ask|asked|asking|asks) (?:me )?(?:if|whether)\b")
@@ -53,10 +118,11 @@ _ASKED = re.compile(
 )
 _FEARED = re.compile(
     r"\b(?:scared|afraid|worried|worry|worries|terrified|fear|fears|frightened|nervous|paranoid|"
-    r"anxious|avoid|avoiding|prevent|preventing|stop|stopping|quit|so i do not|so i will not|so i never|so that i "
+    r"anxious|avoid|avoiding|prevent|preventing|so i do not|so i will not|so i never|so that i "
     r"do not|in order not to|not to|risk|careful|safer|safely|do not want to|would not want to|"
     r"never want to|last thing i want)\b"
 )
+_WANTS_TO_STOP = re.compile(r"\b(?:stop|stopping|quit|quitting)\b")
 # Something happening now, to anyone: keeps an overdose or medical phrase an emergency.
 _NOW = re.compile(
     r"\b(?:right now|now|at the moment|as we speak|currently|help me|please help|hurry|quick|"
@@ -102,7 +168,7 @@ def read(
         return Reading.STORY
     if _ASKED.search(before):
         return Reading.ASKED
-    if _FEARED.search(_scope(before)):
+    if _FEARED.search(before) or _WANTS_TO_STOP.search(_scope(before)):
         return Reading.FEARED
     return Reading.AS_SAID
 

@@ -67,9 +67,7 @@ class Classifier:
                 ),
                 (
                     "model",
-                    LogisticRegression(
-                        C=REGULARISATION, class_weight="balanced", max_iter=2000
-                    ),
+                    LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000),
                 ),
             ]
         )
