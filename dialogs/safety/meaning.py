@@ -28,7 +28,8 @@ class Reading(StrEnum):
 
 # A negator, then only the small words that can stand between it and what it negates.
 _NEGATOR = re.compile(
-    r"\b(?:not|never|no way|no chance|no intention of|no plans? to|nor|without|no one|nobody|noone)\b"
+    r"\b(?:not|never|no way|no chance|no intention of|no plans? to|nor|without|no one|nobody"
+    r"|noone)\b"
 )
 _BRIDGE = frozenset(
     [
@@ -142,8 +143,8 @@ _STORY_PAST = re.compile(
     r"\b(?:died|passed|passed away|funeral|rip|lost (?:him|her|them|my \w+)|nearly (?:went|died)|"
     r"almost (?:went|died)|(?:last|this) (?:week|month|year|summer|winter|spring|christmas)|"
     r"years? ago|months? ago|weeks? ago|a while (?:ago|back)|back in|in (?:19|20)\d\d|when i was"
-    r"|used to|had|has had|survived|happened|in (?:january|february|march|april|may|june|july|august|"
-    r"september|october|november|december))\b"
+    r"|used to|had|has had|survived|happened|in (?:january|february|march|april|may|june|july|"
+    r"august|september|october|november|december))\b"
 )
 
 
