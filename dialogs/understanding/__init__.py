@@ -72,3 +72,18 @@ class Understanding:
     topic: Topic | None = None  # for a question we can answer
     areas: tuple[str, ...] = field(default=())  # life areas touched: sleep, money, work, ...
     phrase: str | None = None  # a short paraphrase in the bot's voice ("you feel groggy at work")
+
+
+# The entry point, after the types it returns (its modules import them from here).
+from dialogs.understanding.understand import understand, warm_up  # noqa: E402
+
+__all__ = [
+    "Intent",
+    "Polarity",
+    "Subject",
+    "Talk",
+    "Topic",
+    "Understanding",
+    "understand",
+    "warm_up",
+]
