@@ -2,8 +2,10 @@
 false-alarm rate on ordinary messages, and throughput. Run: `python bench/safety_screen.py`.
 
 The tuned sets are the ones the rules were written against. Each held-out set was written before
-the rule changes it first measured; the last one (holdout_3) has never been used to change the
-screen, so its figures say the most about messages nobody has seen yet. "Any safety response"
+the rule changes it first measured; the newest (holdout_5) has never been used to change the
+screen, so its figures say the most about messages nobody has seen yet. The ordinary-conversation
+set (1,350 client messages from every state of every flow) measures false alarms: at most 0.5%
+alarms, and at most 2% alarms and direct questions together. "Any safety response"
 counts an alarm or the direct question ("are you having thoughts of ending your life?");
 false alarms (alarms and past checks on ordinary talk) and direct checks on ordinary talk are
 counted apart."""
@@ -23,6 +25,7 @@ from dialogs.safety.screen import plain_text
 from tests.safety.labelled import CRISIS, HOLDOUT_NOTES, HOLDOUTS, TUNED, Score, load, score
 
 RECALL_TARGET, FALSE_ALARM_LIMIT = 0.98, 0.05
+ORDINARY_ALARM_LIMIT, ORDINARY_ASKED_LIMIT = 0.005, 0.02  # on the ordinary-conversation set
 
 
 def cross_validated(pairs: list[tuple[str, str]], folds: int = 10) -> Score:
@@ -75,6 +78,12 @@ def report(
         "(ordinary messages asked directly)"
     )
     met &= rate <= FALSE_ALARM_LIMIT
+    if ordinary >= 1000:  # the ordinary-conversation set: issue 9's limits
+        asked = (result.false_alarms + result.checked["ordinary"]) / ordinary
+        print(
+            f"  alarms {rate:.2%} (limit {ORDINARY_ALARM_LIMIT:.1%}), alarms and direct "
+            f"questions {asked:.2%} (limit {ORDINARY_ASKED_LIMIT:.0%})"
+        )
     if show_misses:
         for label, got, message in result.misses:
             print(f"    {label} -> {got}: {message}")

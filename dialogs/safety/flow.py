@@ -15,8 +15,8 @@ from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
 from dialogs.safety.resources import country_from_locale, find_country, view
 from dialogs.safety.screen import Category, classifier, normalise, rules, screen
 from dialogs.turn import Feature, TurnContext
-from dialogs.understanding import Topic
 from dialogs.understanding.knowledge import answer_template
+from dialogs.understanding.types import Topic
 
 log = logging.getLogger(__name__)
 

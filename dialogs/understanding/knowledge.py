@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from dialogs.understanding import Topic
+from dialogs.understanding.types import Topic
 
 KNOWLEDGE: Final[dict[Topic, str]] = {
     Topic.NALOXONE: "knowledge/naloxone",

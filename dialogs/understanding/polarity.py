@@ -7,8 +7,8 @@ clause after "but" is only read when the first has no cue)."""
 
 from __future__ import annotations
 
-from dialogs.understanding import Polarity
 from dialogs.understanding.normalise import clauses, normalise, words
+from dialogs.understanding.types import Polarity
 
 _SAFER_WORDS = frozenset({"safe", "safer", "safely", "safest", "safety", "careful", "carefully"})
 _SAFER_PHRASES = (

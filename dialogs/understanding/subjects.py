@@ -25,8 +25,8 @@ import inflect
 import yaml
 from rapidfuzz import fuzz, process
 
-from dialogs.understanding import Subject
 from dialogs.understanding.reflect import PRONOUNS, SPELLINGS, is_non_answer
+from dialogs.understanding.types import Subject
 
 LEXICON_PATH: Final = Path(__file__).with_name("subjects.yaml")
 HELDOUT_PATH: Final = Path(__file__).parent / "data" / "subjects_heldout.yaml"

@@ -4,9 +4,9 @@ or neither. Read only where the person said something of their own (see `underst
 
 from __future__ import annotations
 
-from dialogs.understanding import Talk
 from dialogs.understanding.classifiers import Reader, reader
 from dialogs.understanding.normalise import normalise
+from dialogs.understanding.types import Talk
 
 
 def read_talk(text: str, model: Reader | None = None) -> Talk:

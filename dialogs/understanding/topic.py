@@ -6,9 +6,9 @@ below that the bot says honestly that it does not know, rather than answer anoth
 
 from __future__ import annotations
 
-from dialogs.understanding import Topic
 from dialogs.understanding.classifiers import Reader, reader
 from dialogs.understanding.normalise import normalise
+from dialogs.understanding.types import Topic
 
 NO_TOPIC = "none"
 TOPIC_THRESHOLD = 0.2  # best macro F1 cross-validated on the training part (bench/understanding.py)

@@ -7,7 +7,6 @@ import logging
 import re
 from typing import Literal
 
-from dialogs.understanding import Intent, Talk, Understanding
 from dialogs.understanding.classifiers import reader
 from dialogs.understanding.intent import read_intent
 from dialogs.understanding.normalise import normalise, words
@@ -15,6 +14,7 @@ from dialogs.understanding.polarity import read_polarity
 from dialogs.understanding.score import read_score
 from dialogs.understanding.talk import read_talk
 from dialogs.understanding.topic import read_topic
+from dialogs.understanding.types import Intent, Talk, Understanding
 
 Expects = Literal["text", "choice", "scale"]
 log = logging.getLogger(__name__)
