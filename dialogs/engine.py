@@ -26,6 +26,7 @@ from dialogs.model import (
 )
 from dialogs.rhythm import Clock, system_clock
 from dialogs.safety import flow as safety
+from dialogs.understanding.reflect import paraphrase
 from prompts import Rendered, Renderer
 from storage import ClientSnapshot, Database, Turn
 
@@ -236,6 +237,7 @@ class _TurnRun:
             typed = " ".join(text.split()).casefold()
             key = next((k for k in self.offered() if labels.get(k, k).casefold() == typed), None)
             self.model.text, self.model.choice = text, key
+            self.model.heard = None if key else paraphrase(text)
             self.fire(key or TEXT_TRIGGER)
         elif expects == "scale":
             self.model.score = match_score(text)
@@ -349,6 +351,7 @@ class _TurnRun:
             words=m.words,
             facts=m.facts,
             subject=m.words.get("subject"),
+            heard=m.heard,
             expects=expects,
             client={"consented": m.consented, "review": m.review_consent},
             **{**self.features.template_values(self), **extra},

@@ -89,6 +89,7 @@ class DialogModel:
     effects: list[Effect] = field(default_factory=list)
     jump: tuple[str, str | None] | None = None  # (flow, state or None for its initial)
     replay: str | None = None  # client words to take up as the answer where the turn lands
+    heard: str | None = None  # this turn's words, paraphrased in the bot's voice (or None)
     path: list[str] = field(default_factory=list)  # transitions taken this turn, "flow#index"
     consented: bool = False  # the client's consent, as it stood when the turn began
     review_consent: bool = False  # counselor review, updated by this turn's answer

@@ -187,6 +187,7 @@ GUARDS: dict[str, Named] = {
     "rulers_due": Named(_rulers_due, takes_arg=False),
     "has_rhythm": Named(_has_rhythm, takes_arg=False),
     "has_safety_return": Named(safety.has_return, takes_arg=False),
+    "heard": Named(lambda model, _: model.heard is not None, takes_arg=False),
     "has_fact": Named(_has_fact, takes_arg=True),
     "review_allowed": Named(_review_allowed, takes_arg=False),
     "review_refused": Named(_review_refused, takes_arg=False),

@@ -114,6 +114,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         words=words,
                         facts=facts,
                         subject=subject,
+                        heard="you feel a bit shaky but okay",
                         goals=goals,
                         expects=expects,
                         safety=SAFETY,

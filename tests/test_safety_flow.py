@@ -147,6 +147,7 @@ def test_every_safety_template_renders_for_every_category_and_country_guarded(
             words={},
             facts={},
             subject=None,
+            heard="you're a bit shaky but okay",
             expects="choice",
             safety=values(context),
             code="K7MX2Q",
@@ -247,9 +248,16 @@ def test_forget_erases_safety_events_too_even_linked_to_the_transcript(
 WEAKER = "i cant do this anymore"
 
 
-@pytest.mark.parametrize("where", ["welcome.consent", "agenda.topic", "relationship.good"])
-def test_a_weaker_sign_asks_directly_and_no_goes_back_to_the_same_question(
-    db: Database, flows: FlowSet, renderer: Renderer, where: str
+@pytest.mark.parametrize(
+    ("where", "then"),
+    [
+        ("welcome.consent", "welcome.consent"),  # a button question: asked again
+        ("agenda.topic", "agenda.subject"),  # a text question: the words are the answer
+        ("relationship.good", "relationship.less_good"),
+    ],
+)
+def test_a_weaker_sign_asks_directly_and_no_takes_the_words_as_the_answer(
+    db: Database, flows: FlowSet, renderer: Renderer, where: str, then: str
 ) -> None:
     client = TestClient(Conversation(db, flows, renderer))
     to_state(client, where)
@@ -259,8 +267,9 @@ def test_a_weaker_sign_asks_directly_and_no_goes_back_to_the_same_question(
     assert place(client) == "safety.direct_check"
     assert "thoughts of ending your life" in client.text and "Emergency" not in client.text
     client.say("nah, just fed up")
-    assert place(client) == where
-    assert client.last[-1].text == question and "/sos" in client.text
+    assert place(client) == then
+    assert "Sorry, I got that wrong" in client.text and "/sos" in client.text
+    assert (client.last[-1].text == question) == (where == then)
 
     with Session(db.engine) as session:
         (event,) = session.exec(select(SafetyEvent)).all()
@@ -328,7 +337,7 @@ def test_after_a_no_weaker_signs_are_not_asked_about_again_for_a_while_but_a_hit
     to_state(client, "agenda.topic")
     client.say(WEAKER)
     client.tap("No")
-    assert place(client) == "agenda.topic"
+    assert place(client) == "agenda.subject"  # what they wrote was their answer
     client.say("whats the point anymore")  # heard as an answer, not asked about again
     assert "thoughts of ending your life" not in client.text
     assert not place(client).startswith("safety.")

@@ -156,8 +156,9 @@ async def test_a_weaker_sign_asks_directly_and_only_a_yes_alerts(
     assert "thoughts of ending your life" in replies[-1].text
     assert "Emergency" not in "\n".join(r.text for r in replies)
     assert double.chats[ON_CALL].messages == []  # a direct question is no alarm
-    no = await alex.taps("No")
-    assert "What are you hoping for with drinking?" in no[-1].text
+    no = await alex.taps("No")  # sorry; what they wrote is taken as their hope, and on we go
+    assert "Sorry, I got that wrong" in no[0].text
+    assert "what is drinking like in your life" in no[-1].text
     assert double.chats[ON_CALL].messages == []
 
     sam = Person(bot, SAM)
