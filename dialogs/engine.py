@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from dialogs import hearing
 from dialogs.events import Attachment, Choice, Delivery, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.features import FEATURES, Features
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
@@ -34,6 +35,9 @@ CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydat
 WELCOME, MENU = "welcome", "menu"
 REQUIRED_FLOWS = (WELCOME, MENU)  # and each feature's own
 COMMANDS = ("start", "help", "menu", "goals")  # the engine's own; features bring the rest
+UNPLACED = frozenset({"system/choose_please", "system/scale_please", "system/not_understood"})
+UNPLACED_COUNT = "unplaced"  # context: answers in a row the bot could not place
+UNPLACED_PATIENCE = 2  # the second gets another approach, the third a choice of what to do
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
 
 
@@ -189,6 +193,7 @@ class _TurnRun:
 
     def command(self, name: str) -> None:
         consented = self.turn.client.consented
+        self.model.context.pop(hearing.STOPPED, None)  # a command is a way back in
         feature_command = self.features.commands.get(name)
         if feature_command is not None:
             feature_command(self, name)
@@ -227,17 +232,24 @@ class _TurnRun:
             self.model.choice = key
             self.fire(key)
 
-    def typed(self, text: str) -> None:
+    def typed(self, text: str, *, hear: bool = True) -> None:
         expects = self.flows[self.model.flow].state(self.model.state).expects
         if not text.strip():
             self.ask(hint="system/not_understood")
-        elif expects == "text":
+            return
+        if hear:
+            heard = hearing.hear(self, text, expects or "text", self.offered())  # understanding
+            if heard is None:
+                return
+            text = heard
+        if expects == "text":
             # A text question's button (e.g. Skip) typed out exactly counts as the tap.
             labels = self.conv.labels(self.locale)
             typed = " ".join(text.split()).casefold()
             key = next((k for k in self.offered() if labels.get(k, k).casefold() == typed), None)
             self.model.text, self.model.choice = text, key
-            self.model.heard = None if key else paraphrase(text)
+            if key is None and self.model.heard is None:
+                self.model.heard = paraphrase(text)
             self.fire(key or TEXT_TRIGGER)
         elif expects == "scale":
             self.model.score = match_score(text)
@@ -266,7 +278,7 @@ class _TurnRun:
         if replay is not None and self.flows[self.model.flow].state(self.model.state).expects == (
             "text"
         ):
-            self.typed(replay)  # words meant for this question (a mistaken safety check)
+            self.typed(replay, hear=False)  # words meant for this question (a mistaken check)
         else:
             self.ask()
 
@@ -312,6 +324,17 @@ class _TurnRun:
         """Ask the current state's question, with fresh buttons if it has any. With a `hint`
         (an answer that did not fit), a choice question is not repeated in full: the hint
         carries the buttons."""
+        if hint in UNPLACED:  # never the same line again and again: change approach
+            unplaced = int(self.model.context.get(UNPLACED_COUNT, 0)) + 1
+            self.model.context[UNPLACED_COUNT] = unplaced
+            if unplaced >= UNPLACED_PATIENCE + 1 and self.model.flow not in hearing.OWN_ANSWERS:
+                self.model.context.pop(UNPLACED_COUNT)
+                hearing.step_aside(self, hearing.STEER)
+                return
+            if unplaced == UNPLACED_PATIENCE:
+                hint = "hearing/another_way"
+        else:
+            self.model.context.pop(UNPLACED_COUNT, None)
         state = self.flows[self.model.flow].state(self.model.state)
         assert state.say is not None
         question = int(self.model.context.get("question", 0)) + 1

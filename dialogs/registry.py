@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dialogs.hearing import LAST_ANSWER
 from dialogs.model import (
     ConsentAnswered,
     DialogModel,
@@ -32,6 +33,21 @@ class Named:
 
 def _remember(model: DialogModel, key: str) -> None:
     model.words[key] = model.text or ""
+    model.context[LAST_ANSWER] = key
+
+
+def _count(model: DialogModel, key: str) -> None:
+    model.facts[key] = int(model.facts.get(key, 0)) + 1
+
+
+def _knows(model: DialogModel, key: str) -> bool:
+    return key in model.words
+
+
+def _start_change(model: DialogModel, option: str) -> None:
+    """A full answer that is already a kind of change ("just safer"): straight to its words."""
+    model.facts["change_option"] = option
+    model.jump = ("change", "own_words")
 
 
 def _remember_choice(model: DialogModel, key: str) -> None:
@@ -47,6 +63,7 @@ def _record_score(model: DialogModel, ruler: str) -> None:
 def _set_goal(model: DialogModel, kind: str) -> None:
     words = model.text or ""
     model.words[kind] = words
+    model.context[LAST_ANSWER] = kind
     option = model.facts.get("change_option") if kind == "change" else None
     model.effects.append(GoalSet(kind=kind, words=words, option=option))
 
@@ -161,6 +178,8 @@ def _withdrawal_risk(model: DialogModel, _: None) -> bool:
 
 ACTIONS: dict[str, Named] = {
     "remember": Named(_remember, takes_arg=True),
+    "count": Named(_count, takes_arg=True),
+    "start_change": Named(_start_change, takes_arg=True),
     "remember_choice": Named(_remember_choice, takes_arg=True),
     "record_score": Named(_record_score, takes_arg=True),
     "set_goal": Named(_set_goal, takes_arg=True),
@@ -189,6 +208,7 @@ GUARDS: dict[str, Named] = {
     "has_safety_return": Named(safety.has_return, takes_arg=False),
     "heard": Named(lambda model, _: model.heard is not None, takes_arg=False),
     "has_fact": Named(_has_fact, takes_arg=True),
+    "knows": Named(_knows, takes_arg=True),
     "review_allowed": Named(_review_allowed, takes_arg=False),
     "review_refused": Named(_review_refused, takes_arg=False),
     "withdrawal_risk": Named(_withdrawal_risk, takes_arg=False),

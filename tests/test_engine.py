@@ -126,7 +126,7 @@ def test_markup_and_template_syntax_are_kept_as_text_and_never_run(
 
 def test_commands_mid_flow_answer_and_keep_the_place(conversation: Conversation) -> None:
     client = consented(conversation)
-    client.say("my drinking")
+    client.say("something's been bugging me")
     for command in ["/help", "/goals", "/nonsense", "/start"]:
         client.say(command)
         assert client.last[-1].text.startswith("Is there a substance or an activity")

@@ -26,6 +26,7 @@ ENGINE_SOURCE = "\n".join(
         "dialogs/safety/flow.py",
         "dialogs/checkins.py",
         "dialogs/understanding/knowledge.py",  # the knowledge base: answers to questions
+        "dialogs/hearing.py",  # the understanding step: stop, corrections, feelings at buttons
     )
 )
 # Said to counselors, not to a client: the safety alert (tests/test_safety_flow.py renders it).

@@ -3,15 +3,19 @@ question pending ("text": an open question; "choice": buttons; "scale": a 0-10 r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from typing import Literal
 
+from dialogs.understanding.areas import life_areas
 from dialogs.understanding.classifiers import reader
 from dialogs.understanding.intent import read_intent
 from dialogs.understanding.normalise import normalise, words
 from dialogs.understanding.polarity import read_polarity
+from dialogs.understanding.reflect import paraphrase
 from dialogs.understanding.score import read_score
+from dialogs.understanding.subjects import find_subject
 from dialogs.understanding.talk import read_talk
 from dialogs.understanding.topic import read_topic
 from dialogs.understanding.types import Intent, Talk, Understanding
@@ -58,11 +62,14 @@ def read(text: str, expects: str) -> Understanding:
 def understand(text: str, *, expects: Expects | str = "text") -> Understanding:
     """What a client's text means. Never raises: a text it cannot read is an answer."""
     try:
-        understood = read(text if isinstance(text, str) else "", expects)
-        # ---- The other steps of this package join here (subjects.py, areas.py, reflect.py):
-        # understood = dataclasses.replace(
-        #     understood, subject=read_subject(text), areas=read_areas(text), phrase=...)
-        return understood
+        text = text if isinstance(text, str) else ""
+        understood = read(text, expects)
+        return dataclasses.replace(
+            understood,
+            subject=find_subject(text),
+            areas=life_areas(text),
+            phrase=paraphrase(text) if understood.intent != Intent.NON_ANSWER else None,
+        )
     except Exception as error:  # a client's text must never stop a turn
         log.error("understanding failed: %s", type(error).__name__)
         return Understanding(intent=Intent.ANSWER)

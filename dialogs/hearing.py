@@ -1,0 +1,214 @@
+"""The understanding step in a turn: what the engine does with what a client's text means, after
+the safety screen and before the state's own handler.
+
+The client steers. "can we stop" ends the turn kindly with no new question; a question gets its
+answer from the knowledge base before the pending question comes back; "i just want to talk"
+is met by listening; frustration gets an honest word and a choice; a correction is taken; "i
+told u" uses what was told; a yes, no, not sure or "safer" typed where buttons were offered is
+read as that button; a feeling typed at a button question is met as a feeling. Every word said
+is still a template: this module only chooses which."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from dialogs.model import GoalSet
+from dialogs.turn import TurnContext
+from dialogs.understanding import Intent, Polarity, Subject, Understanding, understand
+from dialogs.understanding.knowledge import answer_template
+from dialogs.understanding.subjects import family
+
+# Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
+OWN_ANSWERS: Final = frozenset({"welcome", "safety", "forget"})
+LISTEN, STEER = "listen", "steer"
+SCORE = "score"  # the trigger a ruler answer fires (dialogs/flows.py SCORE_TRIGGER)
+STOPPED = "stopped"  # context flag: the client asked to stop; the next message picks up again
+LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
+GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
+
+# A typed yes, no, not sure or "safer", as the key of whichever button means it here.
+POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
+    Polarity.YES: ("yes", "info_yes", "diary_yes", "review_yes", "agree", "activity_done"),
+    Polarity.NO: (
+        "no",
+        "info_no",
+        "diary_no",
+        "review_no",
+        "decline",
+        "not_now",
+        "activity_none",
+        "no_checkins",
+    ),
+    Polarity.UNSURE: ("unsure", "tell_more"),
+    Polarity.SAFER: ("safer",),
+}
+
+# Each intent that takes the turn away from the question must be named in the text as well:
+# the classifiers read "gambling at night" as a stop and "this craving is killing me" as anger.
+_STOP_WORDS = re.compile(
+    r"\b(?:stop|stopping|enough|pause|bye|goodbye|later|done|leave it|that'?s it|thats it|"
+    r"gotta go|got to go|g2g|gtg|no more|end this|finish|tired of this|over it|good ?night|nite)\b",
+    re.IGNORECASE,
+)
+_CORRECTS = re.compile(
+    r"\b(?:meant|mean|not what i|wrong|typo|actually|correction|misread|misunderstood|"
+    r"didn'?t say|did not say|never said|i said)\b",
+    re.IGNORECASE,
+)
+# The classifier's "talk" must name it too: "call someone at eight" is a step, not a wish to talk.
+_WANTS_TO_TALK = re.compile(
+    r"\b(?:i|im|i'm|just)\b.{0,15}\b(?:want|wanna|need|like)\b.{0,12}\b(?:talk|chat|vent|rant)"
+    r"|\b(?:can|could) (?:we|i|u|you) (?:just )?(?:talk|chat)|\blonely\b"
+    r"|\bget (?:it|this|things) off my chest",
+    re.IGNORECASE,
+)
+# Frustration with the bot names it, or the talk: "this craving is killing me" is not that.
+_AT_THE_BOT = re.compile(
+    r"\b(?:bot|robot|ai|reading|listening|listen|pointless|useless|stupid|dumb|questions|"
+    r"annoying|waste of time|not helping|no help|shut up|leave me alone|stop asking|same thing|"
+    r"repeat\w*|again and again|form|script|real person|human|you|u|ur|youre)\b",
+    re.IGNORECASE,
+)
+# At an open question, a question must look like one to be answered instead of heard.
+_ASKS = re.compile(
+    r"\?|^\W*(?:how|what|whats|where|wheres|when|why|who|which|is|are|can|could|should|would|"
+    r"will|do|does|did|any|anything|u know)\b",
+    re.IGNORECASE,
+)
+_ANSWERING = frozenset({Intent.ANSWER, Intent.NON_ANSWER, Intent.ALREADY_TOLD})
+_MARKERS = re.compile(
+    r"^(?:no+|nah|nope|sorry|soz|oops|wait|actually|i meant|i mean|meant|i said|like i said|"
+    r"i (?:already )?(?:told|said to) (?:u|you|ya)|i already said|already said|i told u|told u|"
+    r"that'?s not what i (?:said|meant)|thats not what i (?:said|meant)|not what i meant|"
+    r"as i said|u|you|lol|ffs|mate)\b[\s,.:;!?-]*",
+    re.IGNORECASE,
+)
+
+
+def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str | None:
+    """Act on what `text` means. None: the step has handled the turn. A string: the words the
+    state's handler should take as the answer (the text itself, or what is left of it)."""
+    model = run.model
+    if model.flow in OWN_ANSWERS:
+        return text
+    if model.context.pop(STOPPED, False):  # back after a stop: pick up where we were
+        run.say("system/welcome_back")
+        run.ask()
+        return None
+    understood = understand(text, expects=expects)
+    model.heard = understood.phrase if expects == "text" else None
+    intent = understood.intent
+    if intent is Intent.STOP and _STOP_WORDS.search(text):
+        model.context[STOPPED] = True
+        run.say("hearing/stop")
+        return None
+    asks = intent is Intent.QUESTION and (expects != "text" or _ASKS.search(text) is not None)
+    if asks and (understood.topic is not None or expects != "text"):
+        run.say(answer_template(understood.topic))
+        run.ask()
+        return None
+    if intent is Intent.FRUSTRATION and model.flow != STEER and _AT_THE_BOT.search(text):
+        step_aside(run, STEER)
+        return None
+    if intent is Intent.TALK and model.flow != LISTEN and _WANTS_TO_TALK.search(text):
+        step_aside(run, LISTEN)
+        return None
+    if intent is Intent.CORRECTION and _CORRECTS.search(text) and _correct(run, text, understood):
+        return None
+    if expects == "choice":
+        return _choice(run, text, understood, offered)
+    if expects == "scale" and understood.score is not None:  # "like a 4", "four", "5 or 6"
+        model.score = understood.score
+        run.fire(SCORE)
+        return None
+    if intent is Intent.ALREADY_TOLD:
+        return _already_told(run, text)
+    if model.state == "subject" and model.flow == "agenda":
+        return _subject(run, text, understood)
+    named = understood.subject
+    if model.flow == "agenda" and model.state == "topic" and named and _in_lexicon(named):
+        model.words["subject"] = named.word  # "3-4 beers most nights": no need to ask what it is
+    return text
+
+
+def _in_lexicon(subject: Subject) -> bool:
+    return subject.sure and family(subject.word) is not None
+
+
+def _choice(
+    run: TurnContext, text: str, understood: Understanding, offered: list[str]
+) -> str | None:
+    """A button question answered in words: the button it means, or a feeling met as one."""
+    if understood.polarity is not None and understood.intent in _ANSWERING:
+        key = next((k for k in POLARITY_KEYS[understood.polarity] if k in offered), None)
+        if key is not None:
+            run.model.choice = key
+            run.fire(key)
+            return None
+    if understood.intent in (Intent.FEELING, Intent.TALK) or (
+        understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
+    ):
+        run.model.heard = understood.phrase
+        run.say("hearing/feeling")
+        run.ask(hint="hearing/options_again")
+        return None
+    return text
+
+
+def step_aside(run: TurnContext, flow: str) -> None:
+    """Leave the script for listening or a choice, keeping the place to come back to."""
+    model = run.model
+    if model.flow not in (LISTEN, STEER, "menu"):
+        model.context["paused"] = {"flow": model.flow, "state": model.state}
+    run.move(flow, None)
+    run.ask()
+
+
+def _content(text: str) -> str:
+    """The text without the words that only correct or point back ("no i meant", "i told u")."""
+    rest = text.strip()
+    while (found := _MARKERS.match(rest)) and found.end() > 0:
+        rest = rest[found.end() :].strip()
+    return rest
+
+
+def _correct(run: TurnContext, text: str, understood: Understanding) -> bool:
+    """Take a correction: the subject ("no i meant weed"), or the last open answer."""
+    model = run.model
+    if understood.subject is not None and "subject" in model.words:
+        model.words["subject"] = understood.subject.word
+        run.say("hearing/corrected")
+        run.ask()
+        return True
+    key, content = model.context.get(LAST_ANSWER), _content(text)
+    if not key or len(content) < 2:
+        return False
+    model.words[key] = content
+    if key in GOAL_KINDS:  # a goal kept again, in the new words
+        option = model.facts.get("change_option") if key == "change" else None
+        model.effects.append(GoalSet(kind=key, words=content, option=option))
+    run.say("hearing/corrected")
+    run.ask()
+    return True
+
+
+def _already_told(run: TurnContext, text: str) -> str:
+    """ "i told u. safer": what is left is the answer; with nothing left, what they said before."""
+    content = _content(text)
+    if len(content) >= 2:
+        return content
+    run.say("hearing/already_told")
+    model = run.model
+    earlier = model.words.get(str(model.context.get(LAST_ANSWER, ""))) or model.words.get("topic")
+    return earlier or text
+
+
+def _subject(run: TurnContext, text: str, understood: Understanding) -> str | None:
+    """The subject in the client's word, never a sentence."""
+    if understood.subject is not None:
+        return understood.subject.word
+    if len(text.split()) <= 3:
+        return text.strip()
+    run.ask(hint="hearing/which_word")
+    return None
