@@ -146,9 +146,7 @@ def _choice(
             run.model.choice = key
             run.fire(key)
             return None
-    if understood.intent in (Intent.FEELING, Intent.TALK) or (
-        understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
-    ):
+    if understood.intent in (Intent.FEELING, Intent.TALK):
         run.model.heard = understood.phrase
         run.say("hearing/feeling")
         run.ask(hint="hearing/options_again")

@@ -28,7 +28,6 @@ def consent_and_share(client: TestClient) -> None:
     client.tap("Yes, that's OK")
     client.tap("Yes, they may read it")
     client.say("my drinking at weekends")
-    client.say("drinking")
     client.say("to wake up without a headache")
     client.say("six pints on Friday and Saturday")
 

@@ -69,7 +69,6 @@ def test_a_killed_process_loses_nothing(tmp_path: Path) -> None:
     first.say("1")  # Yes, that's OK
     first.say("2")  # No, thank you (to counselor review)
     first.say("my drinking")
-    first.say("drinking")
     first.say("sleeping better")
     first.say("/menu")
     first.say("Thinking about change")

@@ -176,6 +176,8 @@ def test_a_non_answer_is_never_change_talk() -> None:
     assert understand("no lol", expects="choice").talk == Talk.NEUTRAL
 
 
-def test_what_the_other_steps_fill_is_left_empty() -> None:
-    understood = understand("gear. heroin", expects="text")
-    assert (understood.subject, understood.areas, understood.phrase) == (None, (), None)
+def test_every_step_joins_in_one_reading() -> None:
+    understood = understand("mostly the cans tbh. helps me sleep but im skint", expects="text")
+    assert understood.subject is not None and understood.subject.word == "drinking"
+    assert understood.areas == ("sleep", "money")
+    assert understood.phrase is not None and "you're skint" in understood.phrase
