@@ -5,12 +5,17 @@ folder; the bot's replies are scored by their templates' MI codes (prompts.fidel
 and overall. Only a script's input steps (`user:`, `tap:`, `media:`) are played; its checks are
 for the tests.
 
+A reflection that pastes the client's words back (the whole of a message of three or more
+words, or a run of eight of them, verbatim) is a simple reflection at most, whatever its
+template says: an echo is not a complex reflection (MITI 4.2.1).
+
 A question asked again before the client has answered it (after a command such as /help or
 /privacy, a sticker, or an answer that did not fit) is the same open question shown again, not
 a new one: it is counted once, and the number of such repeats is reported."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +34,25 @@ from storage import Database
 SCRIPTS_DIR = Path(dialogs.__file__).parent / "scripts"  # shipped with the package
 CHANNEL = "fidelity"
 OVERALL = "overall"
+ECHO_RUN = 8  # words of the client's, in a row, that make a reflection an echo
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold().replace("\u2019", "'"))
+
+
+def echoes(reply: str, heard: Iterable[str]) -> bool:
+    """Whether `reply` repeats, word for word, a run of one of the client's messages."""
+    said = f" {' '.join(_words(reply))} "
+    for text in heard:
+        words = _words(text)
+        if len(words) < 3:
+            continue
+        run = min(len(words), ECHO_RUN)
+        if any(f" {' '.join(words[i : i + run])} " in said for i in range(len(words) - run + 1)):
+            return True
+    return False
 
 
 def script_paths(directory: Path = SCRIPTS_DIR) -> list[Path]:
@@ -59,6 +83,7 @@ class _Player:
         self.buttons: list[tuple[str, str]] = []  # (label, data) of the newest keyboard
         self.said: list[Utterance] = []
         self.open: tuple[str, str] | None = None  # (flow, template) of the unanswered question
+        self.heard: list[str] = []  # what the client has typed so far
 
     def play(self, steps: Iterable[dict[str, Any]]) -> None:
         for step in steps:
@@ -67,6 +92,7 @@ class _Player:
             if kind == "user" and text.startswith("/") and len(text) > 1:
                 self.send(InboundKind.COMMAND, text=text[1:].split()[0].lower())
             elif kind == "user":
+                self.heard.append(text)
                 self.send(InboundKind.TEXT, text=text)
             elif kind == "tap":
                 self.send(InboundKind.CHOICE, choice=self.button(text))
@@ -102,11 +128,13 @@ class _Player:
         if self.open is not None and self._answered(self.open, path):
             self.open = None
         for reply, flow in zip(replies, said_in, strict=True):
-            repeat = False
+            repeat, code = False, reply.mi_code
+            if code == "CR" and echoes(reply.text, self.heard):
+                code = "SR"  # an echo is a simple reflection, never a complex one
             if reply.mi_code in QUESTIONS:
                 repeat = self.open == (flow, reply.template)
                 self.open = (flow, reply.template)
-            self.said.append(Utterance(flow, reply.mi_code, reply.text, repeat))
+            self.said.append(Utterance(flow, code, reply.text, repeat))
             self._keep_buttons(reply)
 
     def _answered(self, question: tuple[str, str], path: Sequence[str]) -> bool:

@@ -28,6 +28,7 @@ from dialogs.model import (
 from dialogs.rhythm import Clock, system_clock
 from dialogs.safety import flow as safety
 from dialogs.understanding.reflect import paraphrase
+from dialogs.understanding.wording import said, touched
 from prompts import Rendered, Renderer
 from storage import ClientSnapshot, Database, Turn
 
@@ -35,7 +36,15 @@ CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydat
 WELCOME, MENU = "welcome", "menu"
 REQUIRED_FLOWS = (WELCOME, MENU)  # and each feature's own
 COMMANDS = ("start", "help", "menu", "goals")  # the engine's own; features bring the rest
-UNPLACED = frozenset({"system/choose_please", "system/scale_please", "system/not_understood"})
+UNPLACED = frozenset(
+    {
+        "system/choose_please",
+        "system/scale_please",
+        "system/not_understood",
+        "hearing/goal_words",
+        "hearing/which_word",
+    }
+)
 UNPLACED_COUNT = "unplaced"  # context: answers in a row the bot could not place
 UNPLACED_PATIENCE = 2  # the second gets another approach, the third a choice of what to do
 MAX_HANDOFFS = 8  # flows handing off to flows; more than this is a loop
@@ -273,6 +282,7 @@ class _TurnRun:
             self.ask(hint="system/not_understood")
             return
         self.say_model_says()
+        hearing.deepen(self, said_complex=any(r.mi_code == "CR" for r, _, _ in self.replies))
         self.follow_handoffs()
         replay, self.model.replay = self.model.replay, None
         if replay is not None and self.flows[self.model.flow].state(self.model.state).expects == (
@@ -375,6 +385,8 @@ class _TurnRun:
             facts=m.facts,
             subject=m.words.get("subject"),
             heard=m.heard,
+            said=said(m.words),
+            areas=touched(m.words),
             expects=expects,
             client={"consented": m.consented, "review": m.review_consent},
             **{**self.features.template_values(self), **extra},

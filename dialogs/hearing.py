@@ -15,17 +15,24 @@ from typing import Final
 
 from dialogs.model import GoalSet
 from dialogs.turn import TurnContext
-from dialogs.understanding import Intent, Polarity, Subject, Understanding, understand
+from dialogs.understanding import Intent, Polarity, Subject, Talk, Understanding, understand
 from dialogs.understanding.knowledge import answer_template
 from dialogs.understanding.subjects import family
+from dialogs.understanding.wording import area_words as touched_words
 
 # Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
 OWN_ANSWERS: Final = frozenset({"welcome", "safety", "forget"})
 LISTEN, STEER = "listen", "steer"
+_OWN_LOOP = frozenset({LISTEN, STEER}) | {"welcome", "safety", "forget"}
 SCORE = "score"  # the trigger a ruler answer fires (dialogs/flows.py SCORE_TRIGGER)
 STOPPED = "stopped"  # context flag: the client asked to stop; the next message picks up again
+UNDERSTOOD = "understood"  # scratch: what this turn's open answer meant
+DEEPENED = "deepened"  # facts: deeper reflections said so far (each says a different line)
 LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
 GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
+GOAL_STATES: Final = frozenset(  # where the answer is kept as a goal or a step, in their words
+    {("change", "own_words"), ("step", "ask"), ("checkin", "step_words"), ("meaning", "step")}
+)
 
 # A typed yes, no, not sure or "safer", as the key of whichever button means it here.
 POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
@@ -76,6 +83,9 @@ _ASKS = re.compile(
     r"will|do|does|did|any|anything|u know)\b",
     re.IGNORECASE,
 )
+_BARE = re.compile(
+    r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
+)
 _ANSWERING = frozenset({Intent.ANSWER, Intent.NON_ANSWER, Intent.ALREADY_TOLD})
 _MARKERS = re.compile(
     r"^(?:no+|nah|nope|sorry|soz|oops|wait|actually|i meant|i mean|meant|i said|like i said|"
@@ -98,6 +108,8 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     understood = understand(text, expects=expects)
     model.heard = understood.phrase if expects == "text" else None
+    if expects == "text" and understood.intent in (Intent.ANSWER, Intent.ALREADY_TOLD):
+        run.scratch[UNDERSTOOD] = understood  # for a deeper reflection once it is answered
     intent = understood.intent
     if intent is Intent.STOP and _STOP_WORDS.search(text):
         model.context[STOPPED] = True
@@ -124,6 +136,9 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     if intent is Intent.ALREADY_TOLD:
         return _already_told(run, text)
+    if (model.flow, model.state) in GOAL_STATES and _empty(understood, text):
+        run.ask(hint="hearing/goal_words")  # "no", "idk" or "k" is no goal or step to keep
+        return None
     if model.state == "subject" and model.flow == "agenda":
         return _subject(run, text, understood)
     named = understood.subject
@@ -210,3 +225,34 @@ def _subject(run: TurnContext, text: str, understood: Understanding) -> str | No
         return text.strip()
     run.ask(hint="hearing/which_word")
     return None
+
+
+def deepen(run: TurnContext, *, said_complex: bool) -> None:
+    """After an open answer is taken, add a complex reflection: to its change talk always (MI
+    reflects change talk selectively), and where the turn has none yet, to its sustain talk or
+    the parts of life it touches. Not in listening, where every message is reflected anyway."""
+    understood = run.scratch.pop(UNDERSTOOD, None)
+    model = run.model
+    if not isinstance(understood, Understanding) or model.flow in _OWN_LOOP:
+        return
+    if said_complex and understood.talk is not Talk.CHANGE:  # change talk is always reflected
+        return
+    if understood.talk is Talk.CHANGE:
+        template = "hearing/change_talk"
+    elif understood.talk is Talk.SUSTAIN:
+        template = "hearing/sustain_talk"
+    elif understood.areas:
+        template = "hearing/areas"
+    else:
+        return
+    model.facts[DEEPENED] = int(model.facts.get(DEEPENED, 0)) + 1
+    run.say(template, touched=touched_words(understood.areas))
+
+
+def _empty(understood: Understanding, text: str) -> bool:
+    """A non-answer, or a bare yes or no, where their own words were asked for."""
+    return (
+        understood.intent is Intent.NON_ANSWER
+        or (understood.polarity is not None and len(text.split()) <= 2)
+        or _BARE.fullmatch(text.strip()) is not None
+    )

@@ -98,15 +98,14 @@ def count_outbox(db: Database) -> int:
         return len(session.exec(select(OutboxMessage)).all())
 
 
-def test_a_10000_character_message_is_kept_whole_and_quoted_short(
+def test_a_10000_character_message_is_kept_whole_and_reflected_short(
     conversation: Conversation,
 ) -> None:
     client = consented(conversation)
     long_text = ("I have a lot to say about this. " * 320)[:10_000]
     client.say(long_text)
     assert all(len(said.html) <= TELEGRAM_MESSAGE_LIMIT for said in client.last)
-    assert "You'd like to talk about “I have a lot to say" in client.text
-    assert "…”" in client.text
+    assert "So you have a lot to say about this, and that's what you'd like" in client.text
     inbound = [e for e in transcript(conversation.db) if e.direction == "in"]
     assert inbound[-1].text == long_text
 
@@ -117,10 +116,9 @@ def test_markup_and_template_syntax_are_kept_as_text_and_never_run(
     client = consented(conversation)
     hostile = '<b>hi</b> <a href="javascript:alert(1)">x</a> {{ 7*7 }} {% for x in y %}'
     client.say(hostile)
-    reflection = client.last[0]
-    assert "&lt;b&gt;hi&lt;/b&gt;" in reflection.html
-    assert "<a href" not in reflection.html
-    assert "{{ 7*7 }}" in reflection.text and "49" not in reflection.text
+    reflection = client.last[0]  # paraphrased: the markup is left out, never run
+    assert "<b>hi" not in reflection.html and "<a href" not in reflection.html
+    assert "javascript" not in reflection.text and "49" not in reflection.text
     assert [e.text for e in transcript(conversation.db) if e.direction == "in"][-1] == hostile
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from dialogs import FlowSet
 from dialogs.safety.flow import values as safety_values
+from dialogs.understanding.wording import said, touched
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 
@@ -116,6 +117,8 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         facts=facts,
                         subject=subject,
                         heard="you feel a bit shaky but okay",
+                        said=said(words),
+                        areas=touched(words),
                         goals=goals,
                         expects=expects,
                         safety=SAFETY,
@@ -201,7 +204,7 @@ def test_hostile_client_words_stay_inert_escaped_and_short(
         assert len(rendered.text) <= TELEGRAM_MESSAGE_LIMIT, f"{rendered.template} at {where}"
         assert "<script>" not in rendered.text and "<b>bold" not in rendered.text
         assert "49" not in rendered.text, f"{rendered.template} evaluated client text"
-        if "bold" in rendered.text:
+        if "b&gt;bold" in rendered.text:  # quoted: escaped; paraphrased: markup left out
             assert "&lt;b&gt;bold&lt;/b&gt;" in rendered.text
             assert "{{ 7*7 }}" in html_to_plain(rendered.text)
 

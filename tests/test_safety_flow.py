@@ -148,6 +148,8 @@ def test_every_safety_template_renders_for_every_category_and_country_guarded(
             facts={},
             subject=None,
             heard="you're a bit shaky but okay",
+            said={},
+            areas={},
             expects="choice",
             safety=values(context),
             code="K7MX2Q",
