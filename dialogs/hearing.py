@@ -54,8 +54,11 @@ POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
 # Each intent that takes the turn away from the question must be named in the text as well:
 # the classifiers read "gambling at night" as a stop and "this craving is killing me" as anger.
 _STOP_WORDS = re.compile(
-    r"\b(?:stop|stopping|enough|pause|bye|goodbye|later|done|leave it|that'?s it|thats it|"
-    r"gotta go|got to go|g2g|gtg|no more|end this|finish|tired of this|over it|good ?night|nite)\b",
+    r"\b(?:stop(?! (?:drinking|using|smoking|gambling|gaming|taking|doing|it\b))|pause|bye|"
+    r"goodbye|see (?:you|ya|u) later|talk later|catch (?:you|u) later|laters|"
+    r"(?:that'?s|thats|had) enough|enough for (?:now|today)|done for (?:now|today|the day)|"
+    r"i'?m done|im done|leave it (?:there|for now)|gotta go|got to go|g2g|gtg|"
+    r"no more questions|end this|good ?night|nite)\b",
     re.IGNORECASE,
 )
 _CORRECTS = re.compile(

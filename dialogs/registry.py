@@ -18,6 +18,7 @@ from dialogs.model import (
     ScoreRecorded,
 )
 from dialogs.rhythm import parse_local_time
+from dialogs.understanding.subjects import families as families_of
 from dialogs.safety import flow as safety
 from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
 
@@ -42,6 +43,14 @@ def _count(model: DialogModel, key: str) -> None:
 
 def _knows(model: DialogModel, key: str) -> bool:
     return key in model.words
+
+
+def _fits(model: DialogModel, families: str) -> bool:
+    """An information topic for these families ("opioids alcohol"): offered when the client's
+    subject is one of them, or when it is not known (then everything is offered)."""
+    subject = model.words.get("subject")
+    found = families_of(subject) if subject else ()
+    return not found or any(f in families.split() for f in found)
 
 
 def _start_change(model: DialogModel, option: str) -> None:
@@ -209,6 +218,7 @@ GUARDS: dict[str, Named] = {
     "heard": Named(lambda model, _: model.heard is not None, takes_arg=False),
     "has_fact": Named(_has_fact, takes_arg=True),
     "knows": Named(_knows, takes_arg=True),
+    "fits": Named(_fits, takes_arg=True),
     "review_allowed": Named(_review_allowed, takes_arg=False),
     "review_refused": Named(_review_refused, takes_arg=False),
     "withdrawal_risk": Named(_withdrawal_risk, takes_arg=False),

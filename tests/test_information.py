@@ -69,3 +69,34 @@ def test_a_safer_goal_about_drinking_gets_no_withdrawal_offer(conversation: Conv
     client.say("water between drinks")
     assert "how important is this change to you right now?" in client.text
     assert "Would it be OK if I shared it?" not in client.text
+
+
+@pytest.mark.parametrize(
+    ("topic", "shown", "hidden"),
+    [
+        (
+            "coke every weekend",
+            "Stimulants: sleep, water, heart",
+            "Stopping alcohol or benzos safely",
+        ),
+        ("the pokies, mostly", "Gambling or gaming: limits, breaks", "Opioids and naloxone"),
+        (
+            "i drink most nights",
+            "Stopping alcohol or benzos safely",
+            "Stimulants: sleep, water, heart",
+        ),
+        ("something ive been doing", "Opioids and naloxone", None),  # not known: every topic
+    ],
+)
+def test_the_information_offered_fits_the_clients_substance(
+    conversation: Conversation, topic: str, shown: str, hidden: str | None
+) -> None:
+    client = TestClient(conversation)
+    client.say("/start")
+    client.tap("Yes, that's OK")
+    client.tap("No, thank you")
+    client.say(topic)
+    client.say("/menu")
+    client.tap("Safer-use information")
+    assert shown in client.buttons and "Not now" in client.buttons
+    assert hidden is None or hidden not in client.buttons
