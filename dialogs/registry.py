@@ -18,9 +18,9 @@ from dialogs.model import (
     ScoreRecorded,
 )
 from dialogs.rhythm import parse_local_time
-from dialogs.understanding.subjects import families as families_of
 from dialogs.safety import flow as safety
 from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
+from dialogs.understanding.subjects import families as families_of
 
 RULERS_EVERY = 3  # check-ins: the rulers come back every third one
 DIARY_WORDS_LIMIT = 200  # characters of a diary note's own words that are kept
