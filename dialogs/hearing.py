@@ -15,9 +15,9 @@ from typing import Final
 
 from dialogs.model import GoalSet
 from dialogs.turn import TurnContext
-from dialogs.understanding import Intent, Polarity, Subject, Talk, Understanding, understand
+from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
 from dialogs.understanding.knowledge import answer_template
-from dialogs.understanding.subjects import family
+from dialogs.understanding.subjects import family, find_subject
 from dialogs.understanding.wording import area_words as touched_words
 
 # Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
@@ -68,7 +68,8 @@ _CORRECTS = re.compile(
 )
 # The classifier's "talk" must name it too: "call someone at eight" is a step, not a wish to talk.
 _WANTS_TO_TALK = re.compile(
-    r"\b(?:i|im|i'm|just)\b.{0,15}\b(?:want|wanna|need|like)\b.{0,12}\b(?:talk|chat|vent|rant)"
+    r"\b(?:i|im|i'm|just)\b.{0,15}\b(?:want|wanted|wanna|need|needed|like)\b.{0,12}"
+    r"\b(?:talk|chat|vent|rant)"
     r"|\b(?:can|could) (?:we|i|u|you) (?:just )?(?:talk|chat)|\blonely\b"
     r"|\bget (?:it|this|things) off my chest",
     re.IGNORECASE,
@@ -77,21 +78,24 @@ _WANTS_TO_TALK = re.compile(
 _AT_THE_BOT = re.compile(
     r"\b(?:bot|robot|ai|reading|listening|listen|pointless|useless|stupid|dumb|questions|"
     r"annoying|waste of time|not helping|no help|shut up|leave me alone|stop asking|same thing|"
-    r"repeat\w*|again and again|form|script|real person|human|you|u|ur|youre)\b",
+    r"repeat\w*|again and again|form|script|real person|human|you|u|ur|youre|fuck off|piss off|"
+    r"sod off|go away|ffs|wtf|joke|are you serious)\b",
     re.IGNORECASE,
 )
 # At an open question, a question must look like one to be answered instead of heard.
 _ASKS = re.compile(
-    r"\?|^\W*(?:how|what|whats|where|wheres|when|why|who|which|is|are|can|could|should|would|"
-    r"will|do|does|did|any|anything|u know)\b",
+    r"\?|(?:^|[.!,;]\s*)(?:how|what|whats|where|wheres|when|why|who|which|is|are|can|could|"
+    r"should|would|will|do|does|did|any|anything|u know)\b",
     re.IGNORECASE,
 )
+_SENTENCE = re.compile(r"[.!?;,\n]+")
 _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
 )
 _ANSWERING = frozenset({Intent.ANSWER, Intent.NON_ANSWER, Intent.ALREADY_TOLD})
 _MARKERS = re.compile(
     r"^(?:no+|nah|nope|sorry|soz|oops|wait|actually|i meant|i mean|meant|i said|like i said|"
+    r"i just said|i just told (?:u|you)|"
     r"i (?:already )?(?:told|said to) (?:u|you|ya)|i already said|already said|i told u|told u|"
     r"that'?s not what i (?:said|meant)|thats not what i (?:said|meant)|not what i meant|"
     r"as i said|u|you|lol|ffs|mate)\b[\s,.:;!?-]*",
@@ -114,7 +118,11 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if expects == "text" and understood.intent in (Intent.ANSWER, Intent.ALREADY_TOLD):
         run.scratch[UNDERSTOOD] = understood  # for a deeper reflection once it is answered
     intent = understood.intent
-    if intent is Intent.STOP and _STOP_WORDS.search(text):
+    fed_up = model.flow == STEER and intent is Intent.FRUSTRATION
+    if (intent is Intent.STOP and _STOP_WORDS.search(text)) or fed_up:
+        paused = model.context.pop("paused", None) if model.flow in (LISTEN, STEER) else None
+        if paused:  # stopping from listening or the choice: back to the script's place
+            run.move(paused["flow"], paused["state"])
         model.context[STOPPED] = True
         run.say("hearing/stop")
         return None
@@ -124,9 +132,11 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         run.ask()
         return None
     if intent is Intent.FRUSTRATION and model.flow != STEER and _AT_THE_BOT.search(text):
+        run.say("steer/fair")
         step_aside(run, STEER)
         return None
-    if intent is Intent.TALK and model.flow != LISTEN and _WANTS_TO_TALK.search(text):
+    talks = intent in (Intent.TALK, Intent.CORRECTION, Intent.FEELING)
+    if talks and model.flow != LISTEN and _WANTS_TO_TALK.search(text):
         step_aside(run, LISTEN)
         return None
     if intent is Intent.CORRECTION and _CORRECTS.search(text) and _correct(run, text, understood):
@@ -137,21 +147,26 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         model.score = understood.score
         run.fire(SCORE)
         return None
+    if model.state == "subject" and model.flow == "agenda":
+        return _subject(run, text, understood)
     if intent is Intent.ALREADY_TOLD:
         return _already_told(run, text)
     if (model.flow, model.state) in GOAL_STATES and _empty(understood, text):
         run.ask(hint="hearing/goal_words")  # "no", "idk" or "k" is no goal or step to keep
         return None
-    if model.state == "subject" and model.flow == "agenda":
-        return _subject(run, text, understood)
-    named = understood.subject
-    if model.flow == "agenda" and model.state == "topic" and named and _in_lexicon(named):
-        model.words["subject"] = named.word  # "3-4 beers most nights": no need to ask what it is
+    if model.flow == "agenda" and model.state == "topic" and (named := _named_in_passing(text)):
+        model.words["subject"] = named  # "3-4 beers most nights": no need to ask what it is
     return text
 
 
-def _in_lexicon(subject: Subject) -> bool:
-    return subject.sure and family(subject.word) is not None
+def _named_in_passing(text: str) -> str | None:
+    """A subject the first answer names plainly in one of its sentences ("its about drinking",
+    "3-4 beers most nights"): one the lexicon knows for sure, and only one."""
+    for sentence in _SENTENCE.split(text):
+        named = find_subject(sentence)
+        if named and named.sure and family(named.word) is not None and " and " not in named.word:
+            return named.word
+    return None
 
 
 def _choice(
@@ -192,12 +207,15 @@ def _content(text: str) -> str:
 def _correct(run: TurnContext, text: str, understood: Understanding) -> bool:
     """Take a correction: the subject ("no i meant weed"), or the last open answer."""
     model = run.model
-    if understood.subject is not None and "subject" in model.words:
-        model.words["subject"] = understood.subject.word
+    key, content = model.context.get(LAST_ANSWER), _content(text)
+    if "subject" in model.words and (understood.subject is not None or key == "subject"):
+        if understood.subject is not None:
+            model.words["subject"] = understood.subject.word
+        else:  # "thats not it": no word of theirs yet, so no word of mine
+            model.words.pop("subject")
         run.say("hearing/corrected")
         run.ask()
         return True
-    key, content = model.context.get(LAST_ANSWER), _content(text)
     if not key or len(content) < 2:
         return False
     model.words[key] = content
@@ -209,13 +227,18 @@ def _correct(run: TurnContext, text: str, understood: Understanding) -> bool:
     return True
 
 
-def _already_told(run: TurnContext, text: str) -> str:
+def _already_told(run: TurnContext, text: str) -> str | None:
     """ "i told u. safer": what is left is the answer; with nothing left, what they said before."""
     content = _content(text)
+    model = run.model
+    named = find_subject(content)
+    if named is not None and named.word == model.words.get("subject") and len(content) < 40:
+        run.say("hearing/already_told")  # "i just said. drinking": it is known, ask on
+        run.ask()
+        return None
     if len(content) >= 2:
         return content
     run.say("hearing/already_told")
-    model = run.model
     earlier = model.words.get(str(model.context.get(LAST_ANSWER, ""))) or model.words.get("topic")
     return earlier or text
 

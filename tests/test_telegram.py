@@ -218,7 +218,7 @@ async def test_media_during_a_free_text_question_asks_for_words(alex: Person) ->
     assert replies[0].text.startswith(MEDIA_REPLY)
     assert "put it into words" in replies[0].text
     replies = await alex.says("my drinking at weekends")
-    assert "my drinking at weekends" in replies[0].text
+    assert "your drinking at weekends" in replies[0].text
 
 
 async def test_a_redelivered_update_is_not_answered_twice(
@@ -238,16 +238,13 @@ async def test_a_redelivered_update_is_not_answered_twice(
     assert replies
 
 
-async def test_client_markup_is_quoted_escaped_and_never_run_as_a_template(alex: Person) -> None:
+async def test_client_markup_is_never_markup_nor_run_as_a_template(alex: Person) -> None:
     await alex.consents()
 
     replies = await alex.says("<b>hi</b> {{ 7*7 }} <script>")
 
-    reflection = replies[0].text
-    assert "&lt;b&gt;hi&lt;/b&gt;" in reflection
-    assert "&lt;script&gt;" in reflection
-    assert "{{ 7*7 }}" in reflection
-    assert "49" not in reflection
+    reflection = replies[0].text  # paraphrased: markup and template syntax are left out
+    assert "49" not in reflection and "7*7" not in reflection
     assert "<b>" not in reflection and "<script>" not in reflection
 
 

@@ -798,11 +798,22 @@ def sentences(text: str) -> list[list[str]]:
     return kept
 
 
+_NOT_THE_POINT_HERE = re.compile(
+    r"\b(?:but\s+)?(?:that'?s|thats|its|it'?s|that is|it is)\s+not\s+(?:really\s+)?"
+    r"(?:it|the point|the problem|the thing|what i mean|why im here|why i'?m here)\b[\s.,!?]*",
+    re.IGNORECASE,
+)
+
+
 def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
     """What the client meant, in the bot's voice, in at most about `limit` words; None for a
     non-answer or when nothing usable is left."""
     if not text or is_non_answer(text):
         return None
+    # "weed on weekends but thats not really it. i feel lonely": what follows is what they meant.
+    setting_aside = _NOT_THE_POINT_HERE.search(text)
+    if setting_aside and text[setting_aside.end() :].strip(" .,!?"):
+        text = text[setting_aside.end() :]
     parts: list[list[str]] = []
     used = 0
     for tokens in sentences(text):

@@ -163,7 +163,8 @@ def _lookup(phrase: str, lex: Lexicon) -> tuple[Entry, str] | None:
         found = process.extractOne(
             phrase, lex.fuzzy_names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
         )
-        if found is not None and len(found[0].split()) == len(words):
+        # A typo keeps its first letter: "alcohal" is alcohol, "reading" is not trading.
+        if found is not None and len(found[0].split()) == len(words) and found[0][0] == phrase[0]:
             return lex.names[found[0]], found[0]
     return None
 
