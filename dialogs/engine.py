@@ -246,7 +246,8 @@ class _TurnRun:
         if not text.strip():
             self.ask(hint="system/not_understood")
             return
-        if hear:
+        named = self.named_button(text) if expects == "choice" else None
+        if hear and named is None:  # a button named by its label or number needs no reading
             heard = hearing.hear(self, text, expects or "text", self.offered())  # understanding
             if heard is None:
                 return
@@ -267,15 +268,21 @@ class _TurnRun:
             else:
                 self.fire(SCORE_TRIGGER)
         else:
-            key = self.features.read_choice(self, text)  # e.g. the safety flow's direct question
-            if key is None:
-                labels = self.conv.labels(self.locale)
-                key = match_choice(text, [(k, labels[k]) for k in self.offered()])
+            key = named or self.named_button(text)
             if key is None:
                 self.ask(hint="system/choose_please")
             else:
                 self.model.choice = key
                 self.fire(key)
+
+    def named_button(self, text: str) -> str | None:
+        """The offered button `text` names: the safety flow's own reading of the direct
+        question first, then a number, a key or a label."""
+        key = self.features.read_choice(self, text)
+        if key is None:
+            labels = self.conv.labels(self.locale)
+            key = match_choice(text, [(k, labels[k]) for k in self.offered()])
+        return key
 
     def fire(self, trigger: str) -> None:
         if not self.flows[self.model.flow].fire(trigger, self.model):
@@ -339,7 +346,10 @@ class _TurnRun:
             self.model.context[UNPLACED_COUNT] = unplaced
             if unplaced >= UNPLACED_PATIENCE + 1 and self.model.flow not in hearing.OWN_ANSWERS:
                 self.model.context.pop(UNPLACED_COUNT)
-                hearing.step_aside(self, hearing.STEER)
+                if self.model.flow == hearing.STEER:  # not even the choice fits: leave it here
+                    hearing.rest(self)
+                else:
+                    hearing.step_aside(self, hearing.STEER)
                 return
             if unplaced == UNPLACED_PATIENCE:
                 hint = "hearing/another_way"

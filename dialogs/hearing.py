@@ -47,7 +47,7 @@ POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
         "activity_none",
         "no_checkins",
     ),
-    Polarity.UNSURE: ("unsure", "tell_more"),
+    Polarity.UNSURE: ("unsure", "tell_more", "leave_it", "not_now"),
     Polarity.SAFER: ("safer",),
 }
 
@@ -120,11 +120,7 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     intent = understood.intent
     fed_up = model.flow == STEER and intent is Intent.FRUSTRATION
     if (intent is Intent.STOP and _STOP_WORDS.search(text)) or fed_up:
-        paused = model.context.pop("paused", None) if model.flow in (LISTEN, STEER) else None
-        if paused:  # stopping from listening or the choice: back to the script's place
-            run.move(paused["flow"], paused["state"])
-        model.context[STOPPED] = True
-        run.say("hearing/stop")
+        rest(run)
         return None
     asks = intent is Intent.QUESTION and (expects != "text" or _ASKS.search(text) is not None)
     if asks and (understood.topic is not None or expects != "text"):
@@ -173,18 +169,35 @@ def _choice(
     run: TurnContext, text: str, understood: Understanding, offered: list[str]
 ) -> str | None:
     """A button question answered in words: the button it means, or a feeling met as one."""
-    if understood.polarity is not None and understood.intent in _ANSWERING:
-        key = next((k for k in POLARITY_KEYS[understood.polarity] if k in offered), None)
+    polarity = understood.polarity
+    if polarity is None and understood.intent is Intent.NON_ANSWER:
+        polarity = Polarity.UNSURE  # "whatever", "dunno": not sure is a full answer
+    if polarity is not None and understood.intent in _ANSWERING:
+        key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
         if key is not None:
             run.model.choice = key
             run.fire(key)
             return None
-    if understood.intent in (Intent.FEELING, Intent.TALK):
+    if understood.intent in (Intent.FEELING, Intent.TALK) or (
+        understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
+    ):  # words at a button question: heard as words, then the options again
         run.model.heard = understood.phrase
-        run.say("hearing/feeling")
+        feeling = understood.intent in (Intent.FEELING, Intent.TALK)
+        run.say("hearing/feeling" if feeling else "hearing/heard_you")
         run.ask(hint="hearing/options_again")
         return None
     return text
+
+
+def rest(run: TurnContext) -> None:
+    """Leave it here for now: the place kept, nothing asked (after a stop, or when nothing
+    the bot offers fits, again and again)."""
+    model = run.model
+    paused = model.context.pop("paused", None) if model.flow in (LISTEN, STEER) else None
+    if paused:  # stopping from listening or the choice: back to the script's place
+        run.move(paused["flow"], paused["state"])
+    model.context[STOPPED] = True
+    run.say("hearing/stop")
 
 
 def step_aside(run: TurnContext, flow: str) -> None:
