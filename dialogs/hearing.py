@@ -88,6 +88,18 @@ _ASKS = re.compile(
     r"should|would|will|do|does|did|any|anything|u know)\b",
     re.IGNORECASE,
 )
+_CHANGE_WORDS = re.compile(
+    r"\b(?:want|wanna|would like|need|going to|gonna|cut down|cut back|less|fewer|stop|quit|"
+    r"change|better|try|trying|plan|hope|hoping|ready|safer|careful|break|nights? off|"
+    r"days? off|control)\b",
+    re.IGNORECASE,
+)
+_SUSTAIN_WORDS = re.compile(
+    r"\b(?:not (?:that|so) bad|not a problem|no problem|fine with|don'?t need|dont need|"
+    r"not bothered|not looking to|no reason to|just beers?|everyone does|it'?s fine|its fine|"
+    r"i'?m fine|im fine|don'?t want to (?:stop|change|quit)|dont want to (?:stop|change|quit))\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[.!?;,\n]+")
 _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
@@ -268,19 +280,19 @@ def _subject(run: TurnContext, text: str, understood: Understanding) -> str | No
 
 def deepen(run: TurnContext, *, said_complex: bool) -> None:
     """After an open answer is taken, add a complex reflection: to its change talk always (MI
-    reflects change talk selectively), and where the turn has none yet, to its sustain talk or
-    the parts of life it touches. Not in listening, where every message is reflected anyway."""
+    reflects change talk selectively), and where the turn has none yet, to the parts of life it
+    touches. The talk classifier is not sure enough on its own (about 0.75 cross-validated), so
+    change talk must also be in the words, with no sustain talk beside it: a misreflected "i'm
+    fine with it" would be persuasion. Not in listening, where every message is reflected."""
     understood = run.scratch.pop(UNDERSTOOD, None)
     model = run.model
     if not isinstance(understood, Understanding) or model.flow in _OWN_LOOP:
         return
-    if said_complex and understood.talk is not Talk.CHANGE:  # change talk is always reflected
-        return
-    if understood.talk is Talk.CHANGE:
-        template = "hearing/change_talk"
-    elif understood.talk is Talk.SUSTAIN:
-        template = "hearing/sustain_talk"
-    elif understood.areas:
+    text = model.text or ""
+    change = understood.talk is Talk.CHANGE and _CHANGE_WORDS.search(text) is not None
+    if change and not _SUSTAIN_WORDS.search(text):
+        template = "hearing/change_talk"  # change talk is always reflected
+    elif understood.areas and not said_complex:
         template = "hearing/areas"
     else:
         return
