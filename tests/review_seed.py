@@ -49,7 +49,6 @@ def seed(db: Database) -> Seeded:
     _start(river, review=True)
     for words in (
         "My drinking has crept up and I want to look at it",
-        "drinking",
         "to feel more in control of my evenings",
         "four or five beers most evenings after work",
         "it helps me switch off after work",
