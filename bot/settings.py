@@ -20,10 +20,19 @@ class Settings(BaseSettings):
     scheduler_interval: float = Field(
         default=15.0, gt=0, le=3600, alias="ALONGSIDE_SCHEDULER_INTERVAL"
     )  # seconds between looks for due check-ins
+    # Sending: Telegram allows about 30 messages a second per bot and 1 a second per chat.
+    send_per_second: int = Field(default=28, ge=1, le=1000, alias="ALONGSIDE_SEND_PER_SECOND")
+    chat_send_interval: float = Field(
+        default=1.1, ge=0, le=60, alias="ALONGSIDE_CHAT_SEND_INTERVAL"
+    )  # seconds between two messages to one chat
+    # Turns run at once in this process (default: 1 on SQLite, which serialises writers; 4 else).
+    turn_workers: int | None = Field(default=None, ge=1, le=64, alias="ALONGSIDE_TURN_WORKERS")
+    # On SIGTERM: seconds to finish the turns waiting and send what the outbox holds, then exit.
+    shutdown_grace: float = Field(default=10.0, ge=0, le=600, alias="ALONGSIDE_SHUTDOWN_GRACE")
     # The on-call counselors' Telegram chat for safety alerts; unset, no alert is sent.
     alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
 
-    @field_validator("telegram_bot_token", "alert_chat_id", mode="before")
+    @field_validator("telegram_bot_token", "alert_chat_id", "turn_workers", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -207,6 +207,11 @@ class TelegramDouble:
         self.notify()
         return int(update["update_id"])
 
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Update ids the bot has not confirmed with a later offset yet."""
+        return [u["update_id"] for u in self._pending]
+
     # -- awaiting what the client sees ---------------------------------------------------------
 
     async def wait_for_messages(self, chat_id: int, n: int, timeout: float = 5.0) -> list[Sent]:

@@ -1,0 +1,214 @@
+"""The bot process on Telegram: four loops on one asyncio loop.
+
+* **Receive** (long polling): fetch a batch with `getUpdates`, commit it to the inbox, and only
+  then move the offset past it, so Telegram keeps (and sends again) whatever was not stored.
+* **Turns** (`turn_workers` of them): take the next update from the inbox in its client's
+  order and run its turn; the update leaves the inbox in the turn's own transaction.
+* **Send**: the outbox sender (`bot.sender`), at Telegram's pace.
+* **Schedule**: check-ins and timed messages, queued into the outbox as they fall due.
+
+SIGTERM (or SIGINT): stop fetching, finish the turns waiting in the inbox and send what the
+outbox holds, for up to `ALONGSIDE_SHUTDOWN_GRACE` seconds, then exit 0; what is left stays in
+the database for the next start. A database that is away is logged once and retried with
+back-off; no update is confirmed to Telegram until it is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from bot.app import Services
+from bot.outage import Outage
+from bot.scheduler import CLAIM_BATCH
+from bot.sender import OutboxSender
+from bot.telegram import CHANNEL, after_turn, entry_for
+from storage import inbox
+from storage.inbox import is_transient
+
+if TYPE_CHECKING:
+    from review.server import Beside
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+INBOX_LOOK_SECONDS = 0.5  # between looks at an empty inbox (another process may fill it)
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        beside: Beside | None = None,
+        on_handled: Callable[[int], None] | None = None,
+        on_progress: Callable[[], None] | None = None,
+    ) -> None:
+        """`on_handled(update id)` after an update's turn (or its being ignored), and
+        `on_progress()` when the sender has nothing left to do now: for tests."""
+        self.application = application
+        self.services: Services = application.bot_data.services
+        self.bot = application.bot
+        self.beside = beside
+        self.on_handled = on_handled or (lambda _: None)
+        self.sender = OutboxSender(self.bot, self.services, on_progress)
+        self.started = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._work = asyncio.Event()  # the inbox may hold something
+        self._offset: int | None = None  # the next getUpdates confirms everything before it
+        self._drain_until: float | None = None
+        self._receive_outage = Outage(log, "storing received updates")
+        self._turn_outage = Outage(log, "taking turns from the inbox")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, *, handle_signals: bool = False) -> None:
+        """Serve until `stop()` (or a signal). Raises InvalidToken if Telegram refuses it."""
+        loop = asyncio.get_running_loop()
+        if handle_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop)
+        async with self.application:  # getMe: a wrong token stops here
+            await self._announce_commands()
+            if self.beside is not None:
+                await self.beside.start()
+            try:
+                await self._serve()
+            finally:
+                if self.beside is not None:
+                    await self.beside.stop()
+
+    async def _serve(self) -> None:
+        settings = self.services.settings
+        workers = settings.turn_workers or (1 if self.services.db.is_sqlite else 4)
+        receiving = asyncio.create_task(self._receive())
+        scheduling = asyncio.create_task(self._schedule())
+        turns = [asyncio.create_task(self._take_turns()) for _ in range(workers)]
+        sending = asyncio.create_task(self.sender.run())
+        self.started.set()
+        stopped = asyncio.create_task(self._stop.wait())
+        await asyncio.wait([stopped, receiving], return_when=asyncio.FIRST_COMPLETED)
+        if receiving.done() and (error := receiving.exception()) is not None:
+            stopped.cancel()
+            await _cancel(scheduling, sending, *turns)
+            raise error
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.shutdown_grace
+        log.info("stopping: finishing turns and sends for up to %s s", settings.shutdown_grace)
+        await _cancel(receiving, scheduling)
+        self._drain_until = deadline
+        self._work.set()
+        await asyncio.wait(turns, timeout=max(0.0, deadline - loop.time()))
+        await _cancel(*turns)
+        await self.sender.drain(deadline)
+        await _cancel(sending)
+        await self._confirm()
+        left = await asyncio.to_thread(inbox.depth, self.services.db)
+        log.info("stopped; %d sent, %d updates left in the inbox", self.sender.sent, left)
+
+    # -- receiving -------------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        timeout = self.services.settings.poll_timeout
+        failures = Outage(log, "fetching updates from Telegram")
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=self._offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            except InvalidToken:
+                raise
+            except TelegramError as error:  # network, 5xx, 409 (another poller), 429
+                await asyncio.sleep(failures.failed(error))
+                continue
+            failures.recovered()
+            if updates:
+                await self._store(updates)
+
+    async def _store(self, updates: tuple[Update, ...]) -> None:
+        """Commit the batch, then move the offset past it; until it is stored, retry."""
+        entries = [entry for update in updates if (entry := entry_for(update)) is not None]
+        while True:
+            try:
+                await asyncio.to_thread(inbox.store, self.services.db, entries)
+                break
+            except Exception as error:  # away, locked, full, read-only: not confirmed
+                await asyncio.sleep(self._receive_outage.failed(error))
+        self._receive_outage.recovered()
+        self._offset = updates[-1].update_id + 1
+        self._work.set()
+        stored = {entry.update_id for entry in entries}
+        for update in updates:
+            if update.update_id not in stored:
+                self.on_handled(update.update_id)  # ignored (a group, say): nothing to do
+
+    async def _confirm(self) -> None:
+        """Tell Telegram what is stored, as the next poll would have (best effort)."""
+        if self._offset is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+
+    # -- turns -------------------------------------------------------------------------------
+
+    async def _take_turns(self) -> None:
+        conversation = self.services.conversation
+        loop = asyncio.get_running_loop()
+        while self._drain_until is None or loop.time() < self._drain_until:
+            self._work.clear()
+            try:
+                taken = await asyncio.to_thread(conversation.handle_next)
+            except Exception as error:
+                if is_transient(error):
+                    await asyncio.sleep(self._turn_outage.failed(error))
+                else:  # the inbox counts it; after a few the update is set aside
+                    log.error("a turn failed: %s", type(error).__name__, exc_info=error)
+                continue
+            self._turn_outage.recovered()
+            if taken is None:
+                if self._drain_until is not None:
+                    return  # stopping, and the inbox is empty
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._work.wait(), INBOX_LOOK_SECONDS)
+                continue
+            entry, outcome = taken
+            self.sender.wake(alerts=True)
+            await after_turn(self.bot, entry, outcome)
+            self.on_handled(entry.update_id)
+
+    # -- scheduled messages ----------------------------------------------------------------------
+
+    async def _schedule(self) -> None:
+        conversation, outage = self.services.conversation, Outage(log, "queueing due check-ins")
+        while True:
+            try:
+                while await asyncio.to_thread(
+                    conversation.send_due, limit=CLAIM_BATCH, channel=CHANNEL
+                ):
+                    self.sender.wake()
+                outage.recovered()
+            except Exception as error:
+                await asyncio.sleep(outage.failed(error))
+                continue
+            await asyncio.sleep(self.services.settings.scheduler_interval)
+
+    async def _announce_commands(self) -> None:
+        descriptions = self.services.conversation.renderer.commands()
+        with contextlib.suppress(TelegramError):
+            await self.bot.set_my_commands(
+                [BotCommand(name, description) for name, description in descriptions.items()]
+            )
+
+
+async def _cancel(*tasks: asyncio.Task[Any]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

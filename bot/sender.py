@@ -1,0 +1,158 @@
+"""The outbox sender: sends what turns committed, at Telegram's pace, each client's replies in
+order, apart from the turns (a turn never waits for a send).
+
+Each round asks the database for the oldest pending reply of every client who has no send in
+flight here and is not waiting to retry, and starts one send per client; a finished send wakes
+the next round, which finds that client's next reply. `SendPacer` keeps this process within
+`ALONGSIDE_SEND_PER_SECOND` overall and one message per `ALONGSIDE_CHAT_SEND_INTERVAL` to a
+chat. On PostgreSQL a send holds its row (`storage.outbox.claim`), so several processes never
+send one reply twice. Safety alerts go out from here too, when turns have run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ExtBot
+
+from bot.alerts import send_alerts
+from bot.app import Services
+from bot.outage import Outage
+from bot.scheduler import SendPacer
+from bot.telegram import CHANNEL, MAX_SEND_ATTEMPTS, send_item
+from storage import OutboxItem
+from storage.outbox import claim, sendable
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 32  # sends under way at once (each to a different client)
+RETRY_SECONDS = 5.0  # after Telegram refused or did not answer a send
+IDLE_LOOK_SECONDS = 0.5  # between looks when nothing woke the sender (other processes' turns)
+ALERT_LOOK_SECONDS = 30.0  # between looks for unsent safety alerts when no turn asked
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: ExtBot[None],
+        services: Services,
+        on_progress: Callable[[], None] | None = None,
+    ) -> None:
+        self.bot, self.services, self.db = bot, services, services.db
+        settings = services.settings
+        self.pacer = SendPacer(settings.send_per_second, settings.chat_send_interval)
+        self.on_progress = on_progress or (lambda: None)
+        self.settled = False  # the last look found nothing to send now, and nothing is in flight
+        self.sent = 0
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set while settled
+        self._wakes = 0
+        self._in_flight: dict[int, asyncio.Task[None]] = {}  # client id -> its send
+        self._retry_at: dict[int, float] = {}  # client id -> when to try them again
+        self._alerts_due = True
+        self._alerts_looked = 0.0
+        self._alert_lock = asyncio.Lock()
+        self._outage = Outage(log, "reading the outbox")
+
+    def wake(self, *, alerts: bool = False) -> None:
+        """Something may be new in the outbox (a turn committed, a send finished)."""
+        self._wakes += 1
+        self.settled = False
+        self._idle.clear()
+        self._alerts_due = self._alerts_due or alerts
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            wakes = self._wakes
+            found = await self._start_sends()
+            if not found and not self._in_flight and wakes == self._wakes:
+                await self._send_alerts()
+                if wakes == self._wakes:
+                    self.settled = True
+                    self._idle.set()
+                    self.on_progress()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._idle_wait())
+
+    async def drain(self, deadline: float) -> None:
+        """Until nothing is left to send now, or `deadline` (loop time): for a clean stop."""
+        loop = asyncio.get_running_loop()
+        self.wake(alerts=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+        for task in list(self._in_flight.values()):
+            task.cancel()
+
+    async def _start_sends(self) -> bool:
+        now = time.monotonic()
+        self._retry_at = {c: at for c, at in self._retry_at.items() if at > now}
+        room = MAX_IN_FLIGHT - len(self._in_flight)
+        if room <= 0:
+            return True
+        skip = set(self._in_flight) | set(self._retry_at)
+        try:
+            items = await asyncio.to_thread(
+                sendable, self.db, channel=CHANNEL, limit=room, skip=skip
+            )
+        except Exception as error:
+            await asyncio.sleep(self._outage.failed(error))
+            return True
+        self._outage.recovered()
+        for item in items:
+            self._in_flight[item.client_id] = asyncio.create_task(self._deliver(item))
+        return bool(items)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        try:
+            await self.pacer.wait(int(item.external_id))
+            await self._send(item)
+        except Exception as error:  # a database hiccup: the reply stays pending
+            log.warning("reply %s not sent yet: %s", item.id, type(error).__name__)
+            self._retry_at[item.client_id] = time.monotonic() + 1.0
+        finally:
+            self._in_flight.pop(item.client_id, None)
+            self.wake()
+
+    async def _send(self, item: OutboxItem) -> None:
+        held = await asyncio.to_thread(claim, self.db, item.id)
+        if held is None:  # sent meanwhile, or another process is sending it
+            return
+        try:
+            await send_item(self.bot, item)
+        except Forbidden:
+            held.release()
+            log.info("client %s blocked the bot: marked unreachable", item.client_id)
+            await asyncio.to_thread(self.db.mark_unreachable, item.client_id)
+            return
+        except TelegramError as error:  # refused or not reached: again later, in order
+            held.release()
+            log.warning("reply %s not delivered yet: %s", item.id, type(error).__name__)
+            await asyncio.to_thread(self.db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
+            self._retry_at[item.client_id] = time.monotonic() + RETRY_SECONDS
+            return
+        except BaseException:
+            held.release()
+            raise
+        await asyncio.to_thread(held.sent)
+        self.sent += 1
+
+    async def _send_alerts(self) -> None:
+        if not self._alerts_due and time.monotonic() - self._alerts_looked < ALERT_LOOK_SECONDS:
+            return
+        self._alerts_due, self._alerts_looked = False, time.monotonic()
+        try:
+            await send_alerts(self.bot, self.services, self._alert_lock)
+        except Exception as error:
+            log.warning("safety alerts not sent yet: %s", type(error).__name__)
+
+    def _idle_wait(self) -> float:
+        if not self._retry_at:
+            return IDLE_LOOK_SECONDS
+        soonest = min(self._retry_at.values()) - time.monotonic()
+        return max(0.01, min(IDLE_LOOK_SECONDS, soonest))
