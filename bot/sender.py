@@ -25,11 +25,12 @@ from bot.outage import Outage
 from bot.scheduler import SendPacer
 from bot.telegram import CHANNEL, MAX_SEND_ATTEMPTS, send_item
 from storage import OutboxItem
-from storage.outbox import claim, sendable
+from storage.outbox import SendClaim, claim, sendable
 
 log = logging.getLogger(__name__)
 
-MAX_IN_FLIGHT = 32  # sends under way at once (each to a different client)
+MAX_IN_FLIGHT = 64  # clients with a send under way here (most of them waiting for the pacer)
+SENDS_AT_ONCE = 8  # requests to Telegram at once; on PostgreSQL each holds its row (a connection)
 RETRY_SECONDS = 5.0  # after Telegram refused or did not answer a send
 IDLE_LOOK_SECONDS = 0.5  # between looks when nothing woke the sender (other processes' turns)
 ALERT_LOOK_SECONDS = 30.0  # between looks for unsent safety alerts when no turn asked
@@ -56,6 +57,7 @@ class OutboxSender:
         self._alerts_due = True
         self._alerts_looked = 0.0
         self._alert_lock = asyncio.Lock()
+        self._sending = asyncio.Semaphore(SENDS_AT_ONCE)
         self._outage = Outage(log, "reading the outbox")
 
     def wake(self, *, alerts: bool = False) -> None:
@@ -111,7 +113,8 @@ class OutboxSender:
     async def _deliver(self, item: OutboxItem) -> None:
         try:
             await self.pacer.wait(int(item.external_id))
-            await self._send(item)
+            async with self._sending:
+                await self._send(item)
         except Exception as error:  # a database hiccup: the reply stays pending
             log.warning("reply %s not sent yet: %s", item.id, type(error).__name__)
             self._retry_at[item.client_id] = time.monotonic() + 1.0
@@ -120,7 +123,12 @@ class OutboxSender:
             self.wake()
 
     async def _send(self, item: OutboxItem) -> None:
-        held = await asyncio.to_thread(claim, self.db, item.id)
+        claiming = asyncio.get_running_loop().run_in_executor(None, claim, self.db, item.id)
+        try:
+            held = await asyncio.shield(claiming)
+        except asyncio.CancelledError:  # stopping: let go of the row once it is held
+            claiming.add_done_callback(_release)
+            raise
         if held is None:  # sent meanwhile, or another process is sending it
             return
         try:
@@ -156,3 +164,8 @@ class OutboxSender:
             return IDLE_LOOK_SECONDS
         soonest = min(self._retry_at.values()) - time.monotonic()
         return max(0.01, min(IDLE_LOOK_SECONDS, soonest))
+
+
+def _release(claiming: asyncio.Future[SendClaim | None]) -> None:
+    if not claiming.cancelled() and claiming.exception() is None and (held := claiming.result()):
+        held.release()

@@ -24,6 +24,7 @@ from storage.models import Client, OutboxMessage, utcnow
 from storage.turn import Turn
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 12  # PostgreSQL connections kept: turn workers, the sender's sends, the rest
 CLIENT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CLIENT_CODE_LENGTH = 6
 
@@ -52,7 +53,9 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(
+        url, pool_pre_ping=True, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE
+    )
 
 
 def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
