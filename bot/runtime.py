@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,9 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
+from bot import metrics
 from bot.app import Services
+from bot.health import HealthServer, create_app, recent
 from bot.outage import Outage
 from bot.scheduler import CLAIM_BATCH
 from bot.sender import OutboxSender
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 INBOX_LOOK_SECONDS = 0.5  # between looks at an empty inbox (another process may fill it)
+READY_SLACK_SECONDS = 15.0  # ready while a poll answered within its timeout and this much
 
 
 class BotRuntime:
@@ -64,6 +68,7 @@ class BotRuntime:
         self._work = asyncio.Event()  # the inbox may hold something
         self._offset: int | None = None  # the next getUpdates confirms everything before it
         self._drain_until: float | None = None
+        self.polled_at: float | None = None  # monotonic time of the last answered getUpdates
         self._receive_outage = Outage(log, "storing received updates")
         self._turn_outage = Outage(log, "taking turns from the inbox")
 
@@ -76,15 +81,26 @@ class BotRuntime:
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop)
-        async with self.application:  # getMe: a wrong token stops here
-            await self._announce_commands()
-            if self.beside is not None:
-                await self.beside.start()
-            try:
-                await self._serve()
-            finally:
+        settings = self.services.settings
+        health = None
+        if settings.health_port is not None:
+            fresh = recent(lambda: self.polled_at, settings.poll_timeout + READY_SLACK_SECONDS)
+            app = create_app(self.services.db, telegram_ok=fresh)
+            health = HealthServer(app, settings.health_host, settings.health_port)
+            await health.start()  # /healthz before Telegram answers: the process is up
+        try:
+            async with self.application:  # getMe: a wrong token stops here
+                await self._announce_commands()
                 if self.beside is not None:
-                    await self.beside.stop()
+                    await self.beside.start()
+                try:
+                    await self._serve()
+                finally:
+                    if self.beside is not None:
+                        await self.beside.stop()
+        finally:
+            if health is not None:
+                await health.stop()
 
     async def _serve(self) -> None:
         settings = self.services.settings
@@ -130,6 +146,7 @@ class BotRuntime:
                 await asyncio.sleep(failures.failed(error))
                 continue
             failures.recovered()
+            self.polled_at = time.monotonic()
             if updates:
                 await self._store(updates)
 
@@ -143,6 +160,7 @@ class BotRuntime:
             except Exception as error:  # away, locked, full, read-only: not confirmed
                 await asyncio.sleep(self._receive_outage.failed(error))
         self._receive_outage.recovered()
+        metrics.RECEIVED.inc(len(entries))
         self._offset = updates[-1].update_id + 1
         self._work.set()
         stored = {entry.update_id for entry in entries}
@@ -164,12 +182,14 @@ class BotRuntime:
         loop = asyncio.get_running_loop()
         while self._drain_until is None or loop.time() < self._drain_until:
             self._work.clear()
+            began = time.monotonic()
             try:
                 taken = await asyncio.to_thread(conversation.handle_next)
             except Exception as error:
                 if is_transient(error):
                     await asyncio.sleep(self._turn_outage.failed(error))
                 else:  # the inbox counts it; after a few the update is set aside
+                    metrics.TURNS.labels("failed").inc()
                     log.error("a turn failed: %s", type(error).__name__, exc_info=error)
                 continue
             self._turn_outage.recovered()
@@ -180,6 +200,8 @@ class BotRuntime:
                     await asyncio.wait_for(self._work.wait(), INBOX_LOOK_SECONDS)
                 continue
             entry, outcome = taken
+            metrics.TURN_SECONDS.observe(time.monotonic() - began)
+            metrics.TURNS.labels("duplicate" if outcome.duplicate else "done").inc()
             self.sender.wake(alerts=True)
             await after_turn(self.bot, entry, outcome)
             self.on_handled(entry.update_id)
@@ -190,9 +212,10 @@ class BotRuntime:
         conversation, outage = self.services.conversation, Outage(log, "queueing due check-ins")
         while True:
             try:
-                while await asyncio.to_thread(
+                while deliveries := await asyncio.to_thread(
                     conversation.send_due, limit=CLAIM_BATCH, channel=CHANNEL
                 ):
+                    metrics.SCHEDULED.inc(len(deliveries))
                     self.sender.wake()
                 outage.recovered()
             except Exception as error:

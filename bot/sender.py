@@ -16,9 +16,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from bot import metrics
 from bot.alerts import send_alerts
 from bot.app import Services
 from bot.outage import Outage
@@ -135,11 +136,14 @@ class OutboxSender:
             await send_item(self.bot, item)
         except Forbidden:
             held.release()
+            metrics.SEND_ERRORS.labels("blocked").inc()
             log.info("client %s blocked the bot: marked unreachable", item.client_id)
             await asyncio.to_thread(self.db.mark_unreachable, item.client_id)
             return
         except TelegramError as error:  # refused or not reached: again later, in order
             held.release()
+            kind = "too_many_requests" if isinstance(error, RetryAfter) else type(error).__name__
+            metrics.SEND_ERRORS.labels(kind).inc()
             log.warning("reply %s not delivered yet: %s", item.id, type(error).__name__)
             await asyncio.to_thread(self.db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
             self._retry_at[item.client_id] = time.monotonic() + RETRY_SECONDS
@@ -148,6 +152,7 @@ class OutboxSender:
             held.release()
             raise
         await asyncio.to_thread(held.sent)
+        metrics.SENDS.inc()
         self.sent += 1
 
     async def _send_alerts(self) -> None:

@@ -28,11 +28,17 @@ class Settings(BaseSettings):
     # Turns run at once in this process (default: 1 on SQLite, which serialises writers; 4 else).
     turn_workers: int | None = Field(default=None, ge=1, le=64, alias="ALONGSIDE_TURN_WORKERS")
     # On SIGTERM: seconds to finish the turns waiting and send what the outbox holds, then exit.
-    shutdown_grace: float = Field(default=10.0, ge=0, le=600, alias="ALONGSIDE_SHUTDOWN_GRACE")
+    # (8: within the 10 s `docker stop` and most supervisors wait before they kill.)
+    shutdown_grace: float = Field(default=8.0, ge=0, le=600, alias="ALONGSIDE_SHUTDOWN_GRACE")
+    # /healthz, /readyz and /metrics (bot.health) on this port; unset, not served.
+    health_host: str = Field(default="127.0.0.1", alias="ALONGSIDE_HEALTH_HOST")
+    health_port: int | None = Field(default=None, ge=0, le=65535, alias="ALONGSIDE_HEALTH_PORT")
     # The on-call counselors' Telegram chat for safety alerts; unset, no alert is sent.
     alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
 
-    @field_validator("telegram_bot_token", "alert_chat_id", "turn_workers", mode="before")
+    @field_validator(
+        "telegram_bot_token", "alert_chat_id", "turn_workers", "health_port", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
