@@ -8,31 +8,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.metrics import REGISTRY, QueueCollector
+from bot.serving import LoopServer
 from storage import Database
 
-log = logging.getLogger(__name__)
-
 CHECK_SECONDS = 5.0  # a database check slower than this counts as down
-
-
-class _Quiet(uvicorn.Server):
-    """Leaves signal handling to the bot."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def create_app(db: Database, telegram_ok: Callable[[], bool]) -> FastAPI:
@@ -65,45 +51,10 @@ async def _schema_current(db: Database) -> bool:
         return False
 
 
-class HealthServer:
-    """`start` and `stop` on the bot's loop; a busy port is one log line, and no server."""
-
+class HealthServer(LoopServer):
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        self.app, self.host, self.port = app, host, port
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        try:
-            sock = socket.create_server((self.host, self.port), reuse_port=False)
-        except OSError as error:
-            log.error(
-                "health server not started: %s:%s is not free (%s)",
-                self.host,
-                self.port,
-                error.strerror or type(error).__name__,
-            )
-            return
-        sock.setblocking(False)
-        config = uvicorn.Config(
-            self.app, log_config=None, access_log=False, server_header=False, lifespan="off"
-        )
-        self._server = _Quiet(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        log.info("health and metrics at http://%s:%s/", self.host, sock.getsockname()[1])
+        super().__init__(app, host, port, "health and metrics")
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
+        await super().stop()
         REGISTRY.unregister(self.app.state.collector)
-
-
-def recent(last: Callable[[], float | None], within: float) -> Callable[[], bool]:
-    """True while `last()` (a monotonic time) is at most `within` seconds ago."""
-
-    def check() -> bool:
-        at = last()
-        return at is not None and time.monotonic() - at <= within
-
-    return check

@@ -26,12 +26,13 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot import metrics
+from bot import metrics, webhook
 from bot.app import Services
-from bot.health import HealthServer, create_app, recent
+from bot.health import HealthServer, create_app
 from bot.outage import Outage
 from bot.scheduler import CLAIM_BATCH
 from bot.sender import OutboxSender
+from bot.serving import LoopServer
 from bot.telegram import CHANNEL, after_turn, entry_for
 from storage import inbox
 from storage.inbox import is_transient
@@ -43,7 +44,12 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 INBOX_LOOK_SECONDS = 0.5  # between looks at an empty inbox (another process may fill it)
+WEBHOOK_CONNECTIONS = 40  # Telegram's default: updates it may POST at once
 READY_SLACK_SECONDS = 15.0  # ready while a poll answered within its timeout and this much
+
+
+class WebhookUnavailable(RuntimeError):
+    """The webhook's address could not be listened on."""
 
 
 class BotRuntime:
@@ -69,6 +75,7 @@ class BotRuntime:
         self._offset: int | None = None  # the next getUpdates confirms everything before it
         self._drain_until: float | None = None
         self.polled_at: float | None = None  # monotonic time of the last answered getUpdates
+        self.webhook_set = False
         self._receive_outage = Outage(log, "storing received updates")
         self._turn_outage = Outage(log, "taking turns from the inbox")
 
@@ -84,8 +91,7 @@ class BotRuntime:
         settings = self.services.settings
         health = None
         if settings.health_port is not None:
-            fresh = recent(lambda: self.polled_at, settings.poll_timeout + READY_SLACK_SECONDS)
-            app = create_app(self.services.db, telegram_ok=fresh)
+            app = create_app(self.services.db, telegram_ok=self.telegram_ok)
             health = HealthServer(app, settings.health_host, settings.health_port)
             await health.start()  # /healthz before Telegram answers: the process is up
         try:
@@ -105,7 +111,8 @@ class BotRuntime:
     async def _serve(self) -> None:
         settings = self.services.settings
         workers = settings.turn_workers or (1 if self.services.db.is_sqlite else 4)
-        receiving = asyncio.create_task(self._receive())
+        webhook_mode = settings.webhook_url is not None
+        receiving = asyncio.create_task(self._serve_webhook() if webhook_mode else self._receive())
         scheduling = asyncio.create_task(self._schedule())
         turns = [asyncio.create_task(self._take_turns()) for _ in range(workers)]
         sending = asyncio.create_task(self.sender.run())
@@ -133,10 +140,13 @@ class BotRuntime:
     # -- receiving -------------------------------------------------------------------------------
 
     async def _receive(self) -> None:
+        """Long polling (after taking down any webhook, which would refuse getUpdates)."""
         timeout = self.services.settings.poll_timeout
         failures = Outage(log, "fetching updates from Telegram")
         while True:
             try:
+                if self.polled_at is None:
+                    await self.bot.delete_webhook()
                 updates = await self.bot.get_updates(
                     offset=self._offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
                 )
@@ -148,29 +158,72 @@ class BotRuntime:
             failures.recovered()
             self.polled_at = time.monotonic()
             if updates:
-                await self._store(updates)
+                while True:  # not confirmed (the offset stays) until it is stored
+                    if await self._store(updates):
+                        break
+                    await asyncio.sleep(self._receive_outage.delay)
+                self._offset = updates[-1].update_id + 1
 
-    async def _store(self, updates: tuple[Update, ...]) -> None:
-        """Commit the batch, then move the offset past it; until it is stored, retry."""
+    async def _serve_webhook(self) -> None:
+        """Webhook mode: serve the endpoint, then point Telegram at it (until cancelled)."""
+        settings = self.services.settings
+        assert settings.webhook_url is not None
+        secret = settings.webhook_secret_value()
+        app = webhook.create_app(
+            webhook.path_of(settings.webhook_url), secret, self.bot, self._store
+        )
+        server = LoopServer(app, settings.webhook_host, settings.webhook_port, "Telegram webhook")
+        if not await server.start():
+            raise WebhookUnavailable(f"{settings.webhook_host}:{settings.webhook_port}")
+        failures = Outage(log, "setting the webhook")
+        try:
+            while True:
+                try:
+                    await self.bot.set_webhook(
+                        settings.webhook_url,
+                        secret_token=secret,
+                        allowed_updates=ALLOWED_UPDATES,
+                        max_connections=WEBHOOK_CONNECTIONS,
+                    )
+                    break
+                except InvalidToken:
+                    raise
+                except TelegramError as error:
+                    await asyncio.sleep(failures.failed(error))
+            failures.recovered()
+            self.webhook_set = True
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    async def _store(self, updates: tuple[Update, ...]) -> bool:
+        """Commit the updates to the inbox; False if the database refused (logged once an
+        outage). Only then may Telegram be told they arrived."""
         entries = [entry for update in updates if (entry := entry_for(update)) is not None]
-        while True:
-            try:
-                await asyncio.to_thread(inbox.store, self.services.db, entries)
-                break
-            except Exception as error:  # away, locked, full, read-only: not confirmed
-                await asyncio.sleep(self._receive_outage.failed(error))
+        try:
+            await asyncio.to_thread(inbox.store, self.services.db, entries)
+        except Exception as error:  # away, locked, full, read-only
+            self._receive_outage.failed(error)
+            return False
         self._receive_outage.recovered()
         metrics.RECEIVED.inc(len(entries))
-        self._offset = updates[-1].update_id + 1
         self._work.set()
         stored = {entry.update_id for entry in entries}
         for update in updates:
             if update.update_id not in stored:
                 self.on_handled(update.update_id)  # ignored (a group, say): nothing to do
+        return True
+
+    def telegram_ok(self) -> bool:
+        """For /readyz: the webhook is set, or a poll was answered lately."""
+        if self.services.settings.webhook_url is not None:
+            return self.webhook_set
+        within = self.services.settings.poll_timeout + READY_SLACK_SECONDS
+        return self.polled_at is not None and time.monotonic() - self.polled_at <= within
 
     async def _confirm(self) -> None:
         """Tell Telegram what is stored, as the next poll would have (best effort)."""
-        if self._offset is None:
+        if self._offset is None or self.services.settings.webhook_url is not None:
             return
         with contextlib.suppress(TelegramError):
             await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)

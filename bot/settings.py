@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +34,12 @@ class Settings(BaseSettings):
     # On SIGTERM: seconds to finish the turns waiting and send what the outbox holds, then exit.
     # (8: within the 10 s `docker stop` and most supervisors wait before they kill.)
     shutdown_grace: float = Field(default=8.0, ge=0, le=600, alias="ALONGSIDE_SHUTDOWN_GRACE")
+    # Webhook mode when set: the public https URL Telegram POSTs updates to (a TLS proxy in
+    # front forwards them to WEBHOOK_HOST:WEBHOOK_PORT); unset, long polling.
+    webhook_url: str | None = Field(default=None, alias="ALONGSIDE_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="ALONGSIDE_WEBHOOK_SECRET")
+    webhook_host: str = Field(default="127.0.0.1", alias="ALONGSIDE_WEBHOOK_HOST")
+    webhook_port: int = Field(default=8443, ge=0, le=65535, alias="ALONGSIDE_WEBHOOK_PORT")
     # /healthz, /readyz and /metrics (bot.health) on this port; unset, not served.
     health_host: str = Field(default="127.0.0.1", alias="ALONGSIDE_HEALTH_HOST")
     health_port: int | None = Field(default=None, ge=0, le=65535, alias="ALONGSIDE_HEALTH_PORT")
@@ -37,7 +47,13 @@ class Settings(BaseSettings):
     alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
 
     @field_validator(
-        "telegram_bot_token", "alert_chat_id", "turn_workers", "health_port", mode="before"
+        "telegram_bot_token",
+        "alert_chat_id",
+        "turn_workers",
+        "health_port",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -61,6 +77,22 @@ class Settings(BaseSettings):
             raise ValueError("ALONGSIDE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("ALONGSIDE_WEBHOOK_URL must be an https URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("ALONGSIDE_WEBHOOK_SECRET: 1-256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -69,6 +101,17 @@ class Settings(BaseSettings):
             raise ValueError("ALONGSIDE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return level
 
+    def webhook_secret_value(self) -> str:
+        """The webhook's secret token: the configured one, else one derived from the bot token
+        (the same in every process)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        assert self.telegram_bot_token is not None
+        token = self.telegram_bot_token.get_secret_value()
+        return hmac.new(token.encode(), b"alongside webhook", hashlib.sha256).hexdigest()
+
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        return [self.telegram_bot_token.get_secret_value()] if self.telegram_bot_token else []
+        if self.telegram_bot_token is None:
+            return []
+        return [self.telegram_bot_token.get_secret_value(), self.webhook_secret_value()]

@@ -71,17 +71,22 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     return application
 
 
-def run_polling(services: Services, *, beside: Beside | None = None) -> bool:
-    """Poll until SIGTERM or SIGINT; False if Telegram refused the token. `beside` (the review
-    dashboard) starts and stops with the bot, on the same asyncio loop."""
-    from bot.runtime import BotRuntime  # the runtime builds on this module
+def run_bot(services: Services, *, beside: Beside | None = None) -> bool:
+    """Serve Telegram (long polling, or webhooks with ALONGSIDE_WEBHOOK_URL) until SIGTERM or
+    SIGINT; False if it cannot start. `beside` (the review dashboard) starts and stops with
+    the bot, on the same asyncio loop."""
+    from bot.runtime import BotRuntime, WebhookUnavailable  # the runtime builds on this module
 
     runtime = BotRuntime(build_application(services), beside=beside)
-    log.info("starting Telegram long polling")
+    mode = "webhooks" if services.settings.webhook_url else "long polling"
+    log.info("starting Telegram %s", mode)
     try:
         asyncio.run(runtime.run(handle_signals=True))
     except InvalidToken:
         log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return False
+    except WebhookUnavailable as error:
+        log.error("the webhook cannot listen on %s: is the address free?", error)
         return False
     return True
 
