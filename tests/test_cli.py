@@ -42,16 +42,20 @@ def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path: Path) -> None
 
 def test_settings_normalise_urls_and_hide_the_token() -> None:
     settings = Settings(
-        TELEGRAM_BOT_TOKEN="123:secret",
+        TELEGRAM_BOT_TOKEN="123:hush-hush",
         TELEGRAM_API_BASE_URL="http://127.0.0.1:8081/",
         ALONGSIDE_DATABASE_URL="postgres://postgres@127.0.0.1/test",
     )
     assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
     assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1/test"
-    assert "secret" not in repr(settings)
-    assert settings.secrets() == ["123:secret"]
+    assert "hush" not in repr(settings)
+    # The token, and the webhook secret derived from it: neither ever logged.
+    assert settings.secrets() == ["123:hush-hush", settings.webhook_secret_value()]
+    assert "hush" not in settings.webhook_secret_value()
     with pytest.raises(ValueError, match="http"):
         Settings(TELEGRAM_API_BASE_URL="ftp://example")
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        Settings(ALONGSIDE_WEBHOOK_SECRET="no spaces or dots.")
 
 
 def test_terminal_lines_and_replies() -> None:
