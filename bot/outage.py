@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 FIRST_DELAY = 0.5  # seconds
-MAX_DELAY = 30.0
+MAX_DELAY = 5.0  # a database back after an outage is noticed within this
 
 
 class Outage:

@@ -59,7 +59,7 @@ class OutboxSender:
         self._alerts_looked = 0.0
         self._alert_lock = asyncio.Lock()
         self._sending = asyncio.Semaphore(SENDS_AT_ONCE)
-        self._outage = Outage(log, "reading the outbox")
+        self._outage = Outage(log, "using the outbox")
 
     def wake(self, *, alerts: bool = False) -> None:
         """Something may be new in the outbox (a turn committed, a send finished)."""
@@ -116,9 +116,8 @@ class OutboxSender:
             await self.pacer.wait(int(item.external_id))
             async with self._sending:
                 await self._send(item)
-        except Exception as error:  # a database hiccup: the reply stays pending
-            log.warning("reply %s not sent yet: %s", item.id, type(error).__name__)
-            self._retry_at[item.client_id] = time.monotonic() + 1.0
+        except Exception as error:  # the database is away: the reply stays pending
+            self._retry_at[item.client_id] = time.monotonic() + self._outage.failed(error)
         finally:
             self._in_flight.pop(item.client_id, None)
             self.wake()

@@ -10,6 +10,7 @@ unless a process dies between the send and the commit (then once more, at most).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 from typing import Any
 
@@ -64,14 +65,19 @@ class SendClaim:
             with self.db.write_session() as session:
                 session.execute(statement.values(**values))
             return
-        self._connection.execute(statement.values(**values))
-        self._connection.commit()
-        self._connection.close()
+        try:
+            self._connection.execute(statement.values(**values))
+            self._connection.commit()
+        finally:
+            self._connection.close()  # back to the pool, whatever happened
 
     def release(self) -> None:
         if self._connection is not None:
-            self._connection.rollback()
-            self._connection.close()
+            try:
+                with contextlib.suppress(Exception):  # a dropped connection: nothing to undo
+                    self._connection.rollback()
+            finally:
+                self._connection.close()
 
 
 def claim(db: Database, outbox_id: int) -> SendClaim | None:

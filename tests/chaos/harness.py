@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ from tests.telegram_double import TelegramDouble
 ROOT = Path(__file__).parents[2]
 SETUP = ("/start", "Yes, that's OK", "No, thank you")
 FIRST_CHAT = 50_000
+DOCKER_STOP_SECONDS = 10  # `docker stop` waits this long after SIGTERM, then kills
 
 
 def script(client: int, texts: int) -> list[str]:
@@ -43,8 +47,6 @@ def expected_replies(
     flows: FlowSet, renderer: Renderer, scripts: list[list[str]]
 ) -> list[list[str]]:
     """What each client should see, from the engine in this process (a scratch SQLite file)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{folder}/reference.db")
         db.migrate()
@@ -78,12 +80,15 @@ class Figures:
     most_duplicates_in_a_chat: int = 0  # a person sees at most one repeat per crash
     out_of_order: int = 0  # replies seen where another was expected
     exits: list[int | None] = field(default_factory=list)  # exit codes of stopped processes
+    stops: list[float] = field(default_factory=list, compare=False)  # seconds SIGTERM took
 
     def __str__(self) -> str:
         return (
             f"{self.lost} of {self.sent} texts lost, {self.unanswered} replies missing, "
             f"{self.duplicates} duplicates (at most {self.most_duplicates_in_a_chat} in a chat), "
-            f"{self.out_of_order} out of order"
+            f"{self.out_of_order} out of order; SIGTERM took "
+            + (", ".join(f"{s:.1f}" for s in self.stops) or "-")
+            + " s"
         )
 
 
@@ -107,6 +112,7 @@ class BotProcess:
     def __init__(self, env: dict[str, str], log: Path, cwd: Path = ROOT) -> None:
         self.env, self.log, self.cwd = env, log, cwd
         self.process: asyncio.subprocess.Process | None = None
+        self.stops: list[float] = []  # how long each SIGTERM took
 
     async def start(self) -> None:
         with self.log.open("ab") as out:
@@ -131,8 +137,11 @@ class BotProcess:
         thread's stack (PYTHONFAULTHANDLER), and None."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
+        began = time.monotonic()
         try:
-            return await asyncio.wait_for(self.process.wait(), timeout)
+            code = await asyncio.wait_for(self.process.wait(), timeout)
+            self.stops.append(time.monotonic() - began)
+            return code
         except TimeoutError:
             self.process.send_signal(signal.SIGABRT)
             await self.process.wait()
@@ -245,13 +254,14 @@ class Load:
     expected: list[list[str]]
     interval: float = 0.5  # seconds between one client's messages
     settle_seconds: float = 60.0
+    env: dict[str, str] = field(default_factory=dict)  # settings for the bot process
 
 
 async def killed(
     double: TelegramDouble, url: str, load: Load, log: Path, kills: int, cwd: Path = ROOT
 ) -> Figures:
     """SIGKILL `kills` times during the load, each time restarted at once."""
-    bot, figures = BotProcess(bot_env(double, url), log, cwd), Figures()
+    bot, figures = BotProcess(bot_env(double, url, **load.env), log, cwd), Figures()
     await bot.start()
     try:
         await started(double)
@@ -266,20 +276,22 @@ async def killed(
         figures.exits.append(await bot.terminate())
     finally:
         await bot.stop()
+    figures.stops = bot.stops
     return tally(double, load.expected, pushed, url, figures)
 
 
 async def terminated(
     double: TelegramDouble, url: str, load: Load, log: Path, cwd: Path = ROOT
 ) -> Figures:
-    """One SIGTERM (a redeploy) 3 s into the load; started again once it has exited."""
-    bot, figures = BotProcess(bot_env(double, url), log, cwd), Figures()
+    """One SIGTERM (a redeploy) 3 s into the load, killed if still running 10 s later as
+    `docker stop` does; started again once it has exited."""
+    bot, figures = BotProcess(bot_env(double, url, **load.env), log, cwd), Figures()
     await bot.start()
     try:
         await started(double)
         sending = asyncio.create_task(send_scripts(double, load.scripts, load.interval))
         await asyncio.sleep(3)
-        figures.exits.append(await bot.terminate())
+        figures.exits.append(await bot.terminate(DOCKER_STOP_SECONDS))
         await bot.start()
         await started(double)
         pushed = await sending
@@ -287,6 +299,7 @@ async def terminated(
         figures.exits.append(await bot.terminate())
     finally:
         await bot.stop()
+    figures.stops = bot.stops
     return tally(double, load.expected, pushed, url, figures)
 
 
@@ -294,7 +307,10 @@ async def doubled(
     double: TelegramDouble, url: str, load: Load, log: Path, cwd: Path = ROOT
 ) -> Figures:
     """Two processes on one token and one database, through the whole load."""
-    bots, figures = [BotProcess(bot_env(double, url), log, cwd) for _ in range(2)], Figures()
+    bots, figures = (
+        [BotProcess(bot_env(double, url, **load.env), log, cwd) for _ in range(2)],
+        Figures(),
+    )
     try:
         for bot in bots:
             await bot.start()
@@ -305,4 +321,82 @@ async def doubled(
     finally:
         for bot in bots:
             await bot.stop()
+    figures.stops = [seconds for bot in bots for seconds in bot.stops]
     return tally(double, load.expected, pushed, url, figures)
+
+
+# -- a PostgreSQL server of the test's own, to stop and start --------------------------------
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster in a temporary folder on its own port, never the machine's shared
+    server. initdb refuses root, so as root it runs as the `postgres` user."""
+
+    def __init__(self, port: int) -> None:
+        # Its own folder under /tmp: pytest's are closed to other users.
+        self.home = Path(tempfile.mkdtemp(prefix="alongside-pg-"))
+        self.folder, self.port = self.home / "cluster", port
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not versions:
+            raise FileNotFoundError("no PostgreSQL server binaries in /usr/lib/postgresql")
+        self.bin = versions[-1].parent
+
+    def _run(self, *command: str) -> None:
+        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=60)
+
+    def create(self) -> None:
+        self.folder.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.home, "postgres")
+            shutil.chown(self.folder, "postgres")
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.folder), "-U", "postgres",
+            "-A", "trust", "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        log = str(self.folder / "server.log")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder), "-o", options, "-l", log,
+                  "-w", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+async def database_down(
+    double: TelegramDouble,
+    cluster: PrivateCluster,
+    load: Load,
+    log: Path,
+    down_seconds: float,
+    cwd: Path = ROOT,
+) -> Figures:
+    """The database stopped `down_seconds` from 3 s into the load, then started again; the
+    bot runs throughout."""
+    bot, figures = BotProcess(bot_env(double, cluster.url, **load.env), log, cwd), Figures()
+    await bot.start()
+    try:
+        await started(double)
+        sending = asyncio.create_task(send_scripts(double, load.scripts, load.interval))
+        await asyncio.sleep(3)
+        await asyncio.to_thread(cluster.stop)
+        await asyncio.sleep(down_seconds)
+        await asyncio.to_thread(cluster.start)
+        pushed = await sending
+        await settle(double, load.expected, load.settle_seconds)
+        assert bot.process is not None
+        figures.exits.append(bot.process.returncode)  # None: still running, as it should be
+        figures.exits.append(await bot.terminate())
+    finally:
+        await bot.stop()
+    figures.stops = bot.stops
+    return tally(double, load.expected, pushed, cluster.url, figures)

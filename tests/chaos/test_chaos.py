@@ -1,11 +1,15 @@
 """Chaos on 127.0.0.1: the real bot process, killed with SIGKILL and restarted, stopped with
-SIGTERM, and run twice on one database, while 40 clients write 15 texts each (after /start and
+SIGTERM, run twice on one database, and left running while PostgreSQL (a private cluster the
+test starts) is stopped for 20 s, while 40 clients write 15 texts each (after /start and
 their consent). Every text must get its replies, in order; a crash may repeat a reply that was
 in flight, at most one per chat per crash; and no client text may reach the bot's log.
 Select them with `-m chaos`, leave them out with `-m "not chaos"`."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +28,14 @@ pytestmark = [pytest.mark.chaos, pytest.mark.timeout(240)]
 
 CLIENTS, TEXTS = 40, 15  # and 3 messages before the texts: /start, yes, no
 KILLS = 5
+DOWN_SECONDS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 _expected: list[list[str]] = []
 
@@ -95,4 +107,36 @@ async def test_two_processes_on_one_token_and_database_answer_each_text_once(
     figures = await harness.doubled(double, postgres_url, load, log)
     print(f"two processes: {figures}")
     assert figures == Figures(sent=figures.sent, exits=[0, 0]), figures
+    assert harness.words_in_log(log, load.scripts) == []
+
+
+@pytest.fixture
+def cluster() -> Iterator[harness.PrivateCluster]:
+    cluster = harness.PrivateCluster(free_port())
+    try:
+        cluster.create()
+        cluster.start()
+    except (FileNotFoundError, subprocess.CalledProcessError) as error:
+        cluster.remove()
+        pytest.skip(f"no private PostgreSQL cluster here: {error}")
+    db = Database(cluster.url)
+    db.migrate()
+    db.dispose()
+    yield cluster
+    with contextlib.suppress(subprocess.CalledProcessError):
+        cluster.stop()
+    cluster.remove()
+
+
+async def test_postgresql_stopped_for_20_seconds_mid_load_loses_nothing(
+    double: TelegramDouble, cluster: harness.PrivateCluster, load: Load, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    figures = await harness.database_down(double, cluster, load, log, DOWN_SECONDS)
+    print(f"PostgreSQL down {DOWN_SECONDS} s: {figures}")
+    assert (figures.lost, figures.unanswered, figures.out_of_order) == (0, 0, 0), figures
+    assert figures.duplicates <= SENDS_AT_ONCE, figures  # sends whose "sent" was not stored
+    assert figures.exits == [None, 0]  # it never exited on its own
+    errors = [line for line in log.read_text().splitlines() if " ERROR " in line]
+    assert len(errors) <= 5, errors  # once per loop that met the outage, not once per try
     assert harness.words_in_log(log, load.scripts) == []
