@@ -35,6 +35,7 @@ SENDS_AT_ONCE = 8  # requests to Telegram at once; on PostgreSQL each holds its 
 RETRY_SECONDS = 5.0  # after Telegram refused or did not answer a send
 IDLE_LOOK_SECONDS = 0.5  # between looks when nothing woke the sender (other processes' turns)
 ALERT_LOOK_SECONDS = 30.0  # between looks for unsent safety alerts when no turn asked
+ALERT_BUSY_GAP_SECONDS = 1.0  # between looks for alerts while replies are still going out
 
 
 class OutboxSender:
@@ -74,12 +75,12 @@ class OutboxSender:
             self._wake.clear()
             wakes = self._wakes
             found = await self._start_sends()
-            if not found and not self._in_flight and wakes == self._wakes:
-                await self._send_alerts()
-                if wakes == self._wakes:
-                    self.settled = True
-                    self._idle.set()
-                    self.on_progress()
+            idle = not found and not self._in_flight and wakes == self._wakes
+            await self._send_alerts(now=idle)
+            if idle and wakes == self._wakes:
+                self.settled = True
+                self._idle.set()
+                self.on_progress()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._idle_wait())
 
@@ -154,8 +155,12 @@ class OutboxSender:
         metrics.SENDS.inc()
         self.sent += 1
 
-    async def _send_alerts(self) -> None:
-        if not self._alerts_due and time.monotonic() - self._alerts_looked < ALERT_LOOK_SECONDS:
+    async def _send_alerts(self, *, now: bool) -> None:
+        """Safety alerts, after turns: at once when the sender is idle, else at most once a
+        second (so a busy outbox never holds them back), and every ALERT_LOOK_SECONDS anyway."""
+        since = time.monotonic() - self._alerts_looked
+        due = self._alerts_due and (now or since >= ALERT_BUSY_GAP_SECONDS)
+        if not due and since < ALERT_LOOK_SECONDS:
             return
         self._alerts_due, self._alerts_looked = False, time.monotonic()
         try:
