@@ -2,6 +2,8 @@
 
 * **Receive** (long polling): fetch a batch with `getUpdates`, commit it to the inbox, and only
   then move the offset past it, so Telegram keeps (and sends again) whatever was not stored.
+  On PostgreSQL only one process polls at a time (`bot.leader`). With ALONGSIDE_WEBHOOK_URL,
+  a webhook endpoint instead (`bot.webhook`).
 * **Turns** (`turn_workers` of them): take the next update from the inbox in its client's
   order and run its turn; the update leaves the inbox in the turn's own transaction.
 * **Send**: the outbox sender (`bot.sender`), at Telegram's pace.
@@ -29,6 +31,7 @@ from telegram.ext import Application
 from bot import metrics, webhook
 from bot.app import Services
 from bot.health import HealthServer, create_app
+from bot.leader import PollingLeader
 from bot.outage import Outage
 from bot.scheduler import CLAIM_BATCH
 from bot.sender import OutboxSender
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 INBOX_LOOK_SECONDS = 0.5  # between looks at an empty inbox (another process may fill it)
 WEBHOOK_CONNECTIONS = 40  # Telegram's default: updates it may POST at once
+LEADER_LOOK_SECONDS = 3.0  # how often a process checks it polls, or tries to take over
 READY_SLACK_SECONDS = 15.0  # ready while a poll answered within its timeout and this much
 
 
@@ -76,6 +80,9 @@ class BotRuntime:
         self._drain_until: float | None = None
         self.polled_at: float | None = None  # monotonic time of the last answered getUpdates
         self.webhook_set = False
+        self.leader = PollingLeader(self.services.db)
+        self._led_at = 0.0
+        self._leader_outage = Outage(log, "taking the poller's lock")
         self._receive_outage = Outage(log, "storing received updates")
         self._turn_outage = Outage(log, "taking turns from the inbox")
 
@@ -127,6 +134,7 @@ class BotRuntime:
         deadline = loop.time() + settings.shutdown_grace
         log.info("stopping: finishing turns and sends for up to %s s", settings.shutdown_grace)
         await _cancel(receiving, scheduling)
+        await asyncio.to_thread(self.leader.release)  # another process may poll now
         self._drain_until = deadline
         self._work.set()
         await asyncio.wait(turns, timeout=max(0.0, deadline - loop.time()))
@@ -144,6 +152,9 @@ class BotRuntime:
         timeout = self.services.settings.poll_timeout
         failures = Outage(log, "fetching updates from Telegram")
         while True:
+            if not await self._lead():
+                await asyncio.sleep(LEADER_LOOK_SECONDS)
+                continue
             try:
                 if self.polled_at is None:
                     await self.bot.delete_webhook()
@@ -163,6 +174,24 @@ class BotRuntime:
                         break
                     await asyncio.sleep(self._receive_outage.delay)
                 self._offset = updates[-1].update_id + 1
+
+    async def _lead(self) -> bool:
+        """Whether this process is the one that polls (bot.leader); checked every few seconds."""
+        now = time.monotonic()
+        if self.leader.leading and now - self._led_at < LEADER_LOOK_SECONDS:
+            return True
+        was = self.leader.leading
+        try:
+            leading = await asyncio.to_thread(self.leader.try_lead)
+        except Exception as error:
+            await asyncio.sleep(self._leader_outage.failed(error))
+            return False
+        self._leader_outage.recovered()
+        self._led_at = now
+        if leading != was:
+            log.info("this process %s Telegram", "polls" if leading else "no longer polls")
+            self._offset = None  # a new poller starts from what Telegram has not had confirmed
+        return leading
 
     async def _serve_webhook(self) -> None:
         """Webhook mode: serve the endpoint, then point Telegram at it (until cancelled)."""
@@ -218,6 +247,8 @@ class BotRuntime:
         """For /readyz: the webhook is set, or a poll was answered lately."""
         if self.services.settings.webhook_url is not None:
             return self.webhook_set
+        if not self.leader.leading:
+            return True  # another process polls; this one takes turns and sends
         within = self.services.settings.poll_timeout + READY_SLACK_SECONDS
         return self.polled_at is not None and time.monotonic() - self.polled_at <= within
 

@@ -112,6 +112,9 @@ class TelegramDouble:
         self.webhook_retry = 0.2  # seconds before it tries a refused update again
         self.webhook_posts: list[tuple[int, int | None]] = []  # (update id, status or None)
         self._delivery: asyncio.Task[None] | None = None
+        self.exclusive_polling = False  # as Telegram: a second poller at once gets 409
+        self.conflicts = 0  # getUpdates answered 409 for that
+        self._polls = 0  # getUpdates under way
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -320,6 +323,16 @@ class TelegramDouble:
         """Long polling: drop what the offset confirms, answer as soon as anything is waiting."""
         if self.webhook is not None:
             return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        if self.exclusive_polling and self._polls:
+            self.conflicts += 1
+            return _error(409, "Conflict: terminated by other getUpdates request")
+        self._polls += 1
+        try:
+            return await self._poll(params)
+        finally:
+            self._polls -= 1
+
+    async def _poll(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         while True:

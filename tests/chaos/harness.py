@@ -81,6 +81,7 @@ class Figures:
     out_of_order: int = 0  # replies seen where another was expected
     exits: list[int | None] = field(default_factory=list)  # exit codes of stopped processes
     stops: list[float] = field(default_factory=list, compare=False)  # seconds SIGTERM took
+    conflicts: int = field(default=0, compare=False)  # getUpdates refused: another poller
 
     def __str__(self) -> str:
         return (
@@ -88,7 +89,7 @@ class Figures:
             f"{self.duplicates} duplicates (at most {self.most_duplicates_in_a_chat} in a chat), "
             f"{self.out_of_order} out of order; SIGTERM took "
             + (", ".join(f"{s:.1f}" for s in self.stops) or "-")
-            + " s"
+            + f" s; {self.conflicts} polls refused with 409"
         )
 
 
@@ -242,10 +243,10 @@ def words_in_log(log: Path, scripts: list[list[str]]) -> list[str]:
 # -- the scenarios (the tests assert on their figures; bench/chaos.py prints them) -------------
 
 
-async def started(double: TelegramDouble) -> None:
-    """Until the (re)started bot polls: it is up and working."""
-    before = double.calls.count("getUpdates")
-    await double.wait_until(lambda: double.calls.count("getUpdates") > before, timeout=60)
+async def started(double: TelegramDouble, call: str = "getUpdates") -> None:
+    """Until the (re)started bot makes `call` (it polls: it is up and working)."""
+    before = double.calls.count(call)
+    await double.wait_until(lambda: double.calls.count(call) > before, timeout=60)
 
 
 @dataclass
@@ -306,15 +307,17 @@ async def terminated(
 async def doubled(
     double: TelegramDouble, url: str, load: Load, log: Path, cwd: Path = ROOT
 ) -> Figures:
-    """Two processes on one token and one database, through the whole load."""
+    """Two processes on one token and one database, through the whole load; the double
+    answers a second poller at once with 409 Conflict, as Telegram does."""
     bots, figures = (
         [BotProcess(bot_env(double, url, **load.env), log, cwd) for _ in range(2)],
         Figures(),
     )
+    double.exclusive_polling = True
     try:
-        for bot in bots:
+        for n, bot in enumerate(bots):
             await bot.start()
-            await started(double)
+            await started(double, "getUpdates" if n == 0 else "setMyCommands")  # one polls
         pushed = await send_scripts(double, load.scripts, load.interval)
         await settle(double, load.expected, load.settle_seconds)
         figures.exits.extend([await bot.terminate() for bot in bots])
@@ -322,6 +325,7 @@ async def doubled(
         for bot in bots:
             await bot.stop()
     figures.stops = [seconds for bot in bots for seconds in bot.stops]
+    figures.conflicts = double.conflicts
     return tally(double, load.expected, pushed, url, figures)
 
 

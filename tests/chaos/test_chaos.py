@@ -107,6 +107,7 @@ async def test_two_processes_on_one_token_and_database_answer_each_text_once(
     figures = await harness.doubled(double, postgres_url, load, log)
     print(f"two processes: {figures}")
     assert figures == Figures(sent=figures.sent, exits=[0, 0]), figures
+    assert figures.conflicts == 0  # one poller at a time
     assert harness.words_in_log(log, load.scripts) == []
 
 
