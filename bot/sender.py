@@ -85,13 +85,27 @@ class OutboxSender:
                 await asyncio.wait_for(self._wake.wait(), self._idle_wait())
 
     async def drain(self, deadline: float) -> None:
-        """Until nothing is left to send now, or `deadline` (loop time): for a clean stop."""
+        """Until nothing is left to send (but replies Telegram keeps refusing), or `deadline`
+        (loop time): for a clean stop."""
         loop = asyncio.get_running_loop()
         self.wake(alerts=True)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+            if loop.time() >= deadline or not await self._left_to_send():
+                break
+            await asyncio.sleep(min(0.1, max(0.0, deadline - loop.time())))  # paced: soon
         for task in list(self._in_flight.values()):
             task.cancel()
+
+    async def _left_to_send(self) -> bool:
+        skip = set(self._retry_at)
+        try:
+            return bool(
+                await asyncio.to_thread(sendable, self.db, channel=CHANNEL, limit=1, skip=skip)
+            )
+        except Exception:  # the database is away: nothing more can be sent now
+            return False
 
     async def _start_sends(self) -> bool:
         now = time.monotonic()
@@ -102,7 +116,12 @@ class OutboxSender:
         skip = set(self._in_flight) | set(self._retry_at)
         try:
             items = await asyncio.to_thread(
-                sendable, self.db, channel=CHANNEL, limit=room, skip=skip
+                sendable,
+                self.db,
+                channel=CHANNEL,
+                limit=room,
+                skip=skip,
+                chat_interval=self.services.settings.chat_send_interval,
             )
         except Exception as error:
             await asyncio.sleep(self._outage.failed(error))

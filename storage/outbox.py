@@ -5,16 +5,19 @@ A reply is sendable when no older reply of the same client is still pending, so 
 replies go out in order. On PostgreSQL a claim holds the row `FOR UPDATE SKIP LOCKED` in a
 transaction for the length of the send and marks it sent in that same transaction: another
 process skips the row, and the client's later rows wait behind it, so no reply goes out twice
-unless a process dies between the send and the commit (then once more, at most). On SQLite
-(one process) the sender's own bookkeeping keeps a client to one send at a time."""
+unless a process dies between the send and the commit (then once more, at most). A client sent
+a message by any process in the last `chat_interval` seconds is not offered, so Telegram's
+per-chat pace holds across processes. On SQLite (one process) the sender's own bookkeeping
+keeps a client to one send at a time, and its pacer the pace."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, text, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -24,10 +27,16 @@ from storage.models import Client, OutboxMessage, utcnow
 
 
 def sendable(
-    db: Database, *, channel: str, limit: int = 100, skip: Collection[int] = ()
+    db: Database,
+    *,
+    channel: str,
+    limit: int = 100,
+    skip: Collection[int] = (),
+    chat_interval: float = 0.0,
 ) -> list[OutboxItem]:
     """The oldest pending reply of each reachable client on `channel` (not of `skip`), oldest
-    first, at most `limit`."""
+    first, at most `limit`. On PostgreSQL, not of a client sent a message less than
+    `chat_interval` seconds ago by any process (one process paces itself in memory)."""
     older = aliased(OutboxMessage)
     query: Any = (
         select(OutboxMessage, col(Client.channel), col(Client.external_id))
@@ -47,6 +56,15 @@ def sendable(
     )
     if skip:
         query = query.where(col(OutboxMessage.client_id).not_in(list(skip)))
+    if chat_interval > 0 and not db.is_sqlite:
+        recent = aliased(OutboxMessage)
+        query = query.where(
+            ~exists().where(
+                col(recent.client_id) == col(OutboxMessage.client_id),
+                col(recent.status) == "sent",
+                col(recent.sent_at) > func.now() - timedelta(seconds=chat_interval),
+            )
+        )
     with Session(db.engine) as session:
         rows = session.execute(query).all()
     return [db.outbox_item(message, channel, external_id) for message, channel, external_id in rows]
