@@ -187,7 +187,9 @@ async def deliver_pending(
     client_id: int,
     pace: Callable[[int], Awaitable[None]] | None = None,
 ) -> int:
-    """Send the client's undelivered replies, in order; returns how many were sent. Call it
+    """Send the client's undelivered replies, in order, here and now; returns how many were
+    sent. The running bot sends through `bot.sender` instead; this direct path is
+    `send_due_once`'s (the check-in bench, the tests of Telegram's limits). Call it
     holding the client's lock, so no reply goes out twice. `pace(chat id)` is awaited before
     each send (the scheduler's rate limits)."""
     db = services.db
