@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"alongside: configuration error:\n{error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(
+        settings.log_level, settings.secrets(), json_lines=settings.log_format == "json"
+    )
 
     if args.command == "flows":
         return _flows(args.mermaid)

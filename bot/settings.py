@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(default=TELEGRAM_API, alias="TELEGRAM_API_BASE_URL")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="ALONGSIDE_DATABASE_URL")
     log_level: str = Field(default="INFO", alias="ALONGSIDE_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="ALONGSIDE_LOG_FORMAT")
     poll_timeout: int = Field(default=30, ge=0, le=50, alias="TELEGRAM_POLL_TIMEOUT")
     scheduler_interval: float = Field(
         default=15.0, gt=0, le=3600, alias="ALONGSIDE_SCHEDULER_INTERVAL"
