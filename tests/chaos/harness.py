@@ -329,6 +329,35 @@ async def doubled(
     return tally(double, load.expected, pushed, url, figures)
 
 
+async def poller_killed(
+    double: TelegramDouble, url: str, load: Load, log: Path, cwd: Path = ROOT
+) -> Figures:
+    """Two processes; the one that polls is killed (SIGKILL) 3 s into the load and not
+    restarted: the other must take over polling, and every text still be answered."""
+    bots, figures = (
+        [BotProcess(bot_env(double, url, **load.env), log, cwd) for _ in range(2)],
+        Figures(),
+    )
+    double.exclusive_polling = True
+    try:
+        await bots[0].start()
+        await started(double)  # the first to start polls
+        await bots[1].start()
+        await started(double, "setMyCommands")
+        sending = asyncio.create_task(send_scripts(double, load.scripts, load.interval))
+        await asyncio.sleep(3)
+        await bots[0].kill()
+        pushed = await sending
+        await settle(double, load.expected, load.settle_seconds)
+        figures.exits.append(await bots[1].terminate())
+    finally:
+        for bot in bots:
+            await bot.stop()
+    figures.stops = bots[1].stops
+    figures.conflicts = double.conflicts
+    return tally(double, load.expected, pushed, url, figures)
+
+
 # -- a PostgreSQL server of the test's own, to stop and start --------------------------------
 
 

@@ -1,5 +1,5 @@
 """Chaos on 127.0.0.1: the real bot process, killed with SIGKILL and restarted, stopped with
-SIGTERM, run twice on one database, and left running while PostgreSQL (a private cluster the
+SIGTERM, run twice on one database (and the polling one killed), and left running while PostgreSQL (a private cluster the
 test starts) is stopped for 20 s, while 40 clients write 15 texts each (after /start and
 their consent). Every text must get its replies, in order; a crash may repeat a reply that was
 in flight, at most one per chat per crash; and no client text may reach the bot's log.
@@ -109,6 +109,22 @@ async def test_two_processes_on_one_token_and_database_answer_each_text_once(
     assert figures == Figures(sent=figures.sent, exits=[0, 0]), figures
     assert figures.conflicts == 0  # one poller at a time
     assert harness.words_in_log(log, load.scripts) == []
+
+
+@pytest.mark.postgres
+async def test_when_the_poller_is_killed_the_other_process_takes_over(
+    double: TelegramDouble, postgres_url: str, load: Load, tmp_path: Path
+) -> None:
+    db = Database(postgres_url)
+    _empty_tables(db)
+    db.dispose()
+    log = tmp_path / "bot.log"
+    figures = await harness.poller_killed(double, postgres_url, load, log)
+    print(f"poller killed: {figures}")
+    assert (figures.lost, figures.unanswered, figures.out_of_order) == (0, 0, 0), figures
+    assert figures.most_duplicates_in_a_chat <= 1 and figures.duplicates <= SENDS_AT_ONCE
+    assert figures.exits == [0]
+    assert log.read_text().count("this process polls Telegram") == 2  # the first, then the other
 
 
 @pytest.fixture
