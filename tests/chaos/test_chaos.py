@@ -1,9 +1,10 @@
 """Chaos on 127.0.0.1: the real bot process, killed with SIGKILL and restarted, stopped with
-SIGTERM, run twice on one database (and the polling one killed), and left running while PostgreSQL (a private cluster the
-test starts) is stopped for 20 s, while 40 clients write 15 texts each (after /start and
-their consent). Every text must get its replies, in order; a crash may repeat a reply that was
-in flight, at most one per chat per crash; and no client text may reach the bot's log.
-Select them with `-m chaos`, leave them out with `-m "not chaos"`."""
+SIGTERM, run twice on one database (and the polling one killed), and left running while
+PostgreSQL (a private cluster the test starts) is stopped for 20 s, while 40 clients write 15
+texts each (after /start and their consent). Every text must get its replies, in order; a
+crash may repeat a reply that was in flight, at most one per chat per crash; and no client
+text may reach the bot's log. Select them with `-m chaos`, leave them out with
+`-m "not chaos"`."""
 
 from __future__ import annotations
 
