@@ -6,7 +6,8 @@ flight here and is not waiting to retry, and starts one send per client; a finis
 the next round, which finds that client's next reply. `SendPacer` keeps this process within
 `ALONGSIDE_SEND_PER_SECOND` overall and one message per `ALONGSIDE_CHAT_SEND_INTERVAL` to a
 chat. On PostgreSQL a send holds its row (`storage.outbox.claim`), so several processes never
-send one reply twice. Safety alerts go out from here too, when turns have run."""
+send one reply twice, and a chat any process sent to less than that interval ago is not offered.
+Safety alerts go out from here too, within a second of the turn that raised them."""
 
 from __future__ import annotations
 
