@@ -5,6 +5,7 @@ COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY dialogs ./dialogs
 COPY prompts ./prompts
+COPY review ./review
 COPY storage ./storage
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 

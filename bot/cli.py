@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"alongside: configuration error:\n{error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(
+        settings.log_level, settings.secrets(), json_lines=settings.log_format == "json"
+    )
 
     if args.command == "flows":
         return _flows(args.mermaid)
@@ -77,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alongside: a flow failed its checks: {error}", file=sys.stderr)
         return 1
     if args.command == "run" and settings.telegram_bot_token is not None:
-        from bot.telegram import run_polling
+        from bot.telegram import run_bot
 
-        return 0 if run_polling(services, beside=_beside(services, review)) else 1
+        return 0 if run_bot(services, beside=_beside(services, review)) else 1
     if args.command == "run":
         log.info("TELEGRAM_BOT_TOKEN is not set: opening the conversation in this terminal")
         beside = _beside(services, review)

@@ -1,18 +1,17 @@
-"""The scheduler loop in the bot process: every few seconds it asks the engine to queue what
-has fallen due (check-ins, urge-surfing steps; claimed in the database, so several bot
-processes never send the same one: see storage/scheduling.py), then delivers it within
-Telegram's limits.
+"""Telegram's pace (`SendPacer`, used by the outbox sender) and `send_due_once`, which claims
+what has fallen due (check-ins, urge-surfing steps; claimed in the database, so several bot
+processes never send the same one: see storage/scheduling.py) and delivers it at once: the
+check-in bench's and the limit tests' path. In the running bot the runtime's scheduler loop
+only queues, and `bot.sender` delivers.
 
-Limits: PTB's AIORateLimiter on the Application keeps all calls within 30 a second and retries
-a 429 after its `retry_after`; the `SendPacer` here also keeps the scheduler's own sends to at
-most 28 in any second overall and one a second per chat, since many check-ins can fall due at
-once. A 403 marks the client unreachable (`deliver_pending`), and unreachable clients are never
-claimed again."""
+Limits: PTB's AIORateLimiter on the Application keeps all calls within the overall rate and
+retries a 429 after its `retry_after`; the `SendPacer` keeps sends to at most 28 in any second
+overall and one a second per chat. A 403 marks the client unreachable, and unreachable clients
+are never claimed again."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -21,8 +20,6 @@ from telegram.ext import ExtBot
 
 from bot.app import Services
 from bot.telegram import CHANNEL, deliver_pending
-
-log = logging.getLogger(__name__)
 
 MAX_SENDS_PER_SECOND = 28  # Telegram: about 30 messages a second per bot token; a margin for
 # network jitter, which can bring sends closer together on arrival than they left
@@ -83,15 +80,3 @@ async def send_due_once(bot: ExtBot[None], services: Services, pacer: SendPacer)
         if not deliveries:
             break
     return sent
-
-
-async def run_scheduler(bot: ExtBot[None], services: Services) -> None:
-    pacer = SendPacer()
-    while True:
-        try:
-            sent = await send_due_once(bot, services, pacer)
-            if sent:
-                log.info("scheduler sent %d due messages", sent)
-        except Exception:  # the loop must outlive a database hiccup
-            log.exception("sending due check-ins failed")
-        await asyncio.sleep(services.settings.scheduler_interval)

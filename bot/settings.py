@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,14 +21,42 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(default=TELEGRAM_API, alias="TELEGRAM_API_BASE_URL")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="ALONGSIDE_DATABASE_URL")
     log_level: str = Field(default="INFO", alias="ALONGSIDE_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="ALONGSIDE_LOG_FORMAT")
     poll_timeout: int = Field(default=30, ge=0, le=50, alias="TELEGRAM_POLL_TIMEOUT")
     scheduler_interval: float = Field(
         default=15.0, gt=0, le=3600, alias="ALONGSIDE_SCHEDULER_INTERVAL"
     )  # seconds between looks for due check-ins
+    # Sending: Telegram allows about 30 messages a second per bot and 1 a second per chat.
+    send_per_second: int = Field(default=28, ge=1, le=1000, alias="ALONGSIDE_SEND_PER_SECOND")
+    chat_send_interval: float = Field(
+        default=1.1, ge=0, le=60, alias="ALONGSIDE_CHAT_SEND_INTERVAL"
+    )  # seconds between two messages to one chat
+    # Turns run at once in this process (default: 1 on SQLite, which serialises writers; 4 else).
+    turn_workers: int | None = Field(default=None, ge=1, le=64, alias="ALONGSIDE_TURN_WORKERS")
+    # On SIGTERM: seconds to finish the turns waiting and send what the outbox holds, then exit.
+    # (8: within the 10 s `docker stop` and most supervisors wait before they kill.)
+    shutdown_grace: float = Field(default=8.0, ge=0, le=600, alias="ALONGSIDE_SHUTDOWN_GRACE")
+    # Webhook mode when set: the public https URL Telegram POSTs updates to (a TLS proxy in
+    # front forwards them to WEBHOOK_HOST:WEBHOOK_PORT); unset, long polling.
+    webhook_url: str | None = Field(default=None, alias="ALONGSIDE_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="ALONGSIDE_WEBHOOK_SECRET")
+    webhook_host: str = Field(default="127.0.0.1", alias="ALONGSIDE_WEBHOOK_HOST")
+    webhook_port: int = Field(default=8443, ge=0, le=65535, alias="ALONGSIDE_WEBHOOK_PORT")
+    # /healthz, /readyz and /metrics (bot.health) on this port; unset, not served.
+    health_host: str = Field(default="127.0.0.1", alias="ALONGSIDE_HEALTH_HOST")
+    health_port: int | None = Field(default=None, ge=0, le=65535, alias="ALONGSIDE_HEALTH_PORT")
     # The on-call counselors' Telegram chat for safety alerts; unset, no alert is sent.
     alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
 
-    @field_validator("telegram_bot_token", "alert_chat_id", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "alert_chat_id",
+        "turn_workers",
+        "health_port",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -46,6 +79,22 @@ class Settings(BaseSettings):
             raise ValueError("ALONGSIDE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("ALONGSIDE_WEBHOOK_URL must be an https URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("ALONGSIDE_WEBHOOK_SECRET: 1-256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -54,6 +103,17 @@ class Settings(BaseSettings):
             raise ValueError("ALONGSIDE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return level
 
+    def webhook_secret_value(self) -> str:
+        """The webhook's secret token: the configured one, else one derived from the bot token
+        (the same in every process)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        assert self.telegram_bot_token is not None
+        token = self.telegram_bot_token.get_secret_value()
+        return hmac.new(token.encode(), b"alongside webhook", hashlib.sha256).hexdigest()
+
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        return [self.telegram_bot_token.get_secret_value()] if self.telegram_bot_token else []
+        if self.telegram_bot_token is None:
+            return []
+        return [self.telegram_bot_token.get_secret_value(), self.webhook_secret_value()]

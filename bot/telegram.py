@@ -1,5 +1,5 @@
-"""The Telegram adapter: thin handlers that turn updates into `Inbound` events, hand them to
-the engine, and deliver the replies it committed to the outbox."""
+"""The Telegram adapter: updates into inbox entries, outbox items into Telegram messages. The
+loops that receive, take turns and send are in `bot.runtime`."""
 
 from __future__ import annotations
 
@@ -7,35 +7,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    Update,
-)
-from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.constants import MessageLimit, ParseMode
 from telegram.error import Forbidden, InvalidToken, TelegramError
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    CallbackContext,
-    CallbackQueryHandler,
-    ContextTypes,
-    ExtBot,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 
-from bot.alerts import send_alerts
 from bot.app import Services
-from dialogs import Conversation, Inbound, InboundKind, TurnOutcome
+from dialogs import InboundKind, TurnOutcome
 from storage import OutboxItem
+from storage.inbox import InboxEntry
 
 if TYPE_CHECKING:
     from review.server import Beside
@@ -44,7 +26,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_SEND_ATTEMPTS = 5  # a reply that fails this often for other reasons than a block is dropped
-OUTBOX_RETRY_SECONDS = 30.0
 SCALE_ROW = 6  # ruler buttons 0-5 on the first row, 6-10 on the second
 MEDIA_KINDS = (
     "sticker",
@@ -65,28 +46,14 @@ MEDIA_KINDS = (
 
 
 class BotData:
-    """What handlers reach through the context (instead of globals)."""
+    """What the application carries for the adapter (instead of globals)."""
 
     services: Services
-    outbox_task: asyncio.Task[None] | None = None
-    scheduler_task: asyncio.Task[None] | None = None
-    beside: Beside | None = None  # the review dashboard, on this loop
-
-    def __init__(self) -> None:
-        self.alert_lock = asyncio.Lock()
-
-
-class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    @property
-    def services(self) -> Services:
-        return self.bot_data.services
-
-    @property
-    def conversation(self) -> Conversation:
-        return self.bot_data.services.conversation
 
 
 def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB application: its bot (with the rate limiter that retries a 429), no updater:
+    `bot.runtime` fetches updates itself, so it confirms them only once they are stored."""
     settings = services.settings
     assert settings.telegram_bot_token is not None
     base = settings.telegram_api_base_url
@@ -95,115 +62,85 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
-        .context_types(ContextTypes(context=AlongsideContext, bot_data=BotData))
-        .concurrent_updates(True)  # clients don't wait on each other; a per-client lock orders each
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_on_start)
-        .post_shutdown(_on_stop)
+        .context_types(ContextTypes(bot_data=BotData))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_per_second, max_retries=3))
+        .updater(None)
         .build()
     )
     application.bot_data.services = services
-    # Private chats only: these conversations are not for groups, where others would read them.
-    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(private & filters.COMMAND, on_command))
-    application.add_handler(MessageHandler(private & filters.TEXT, on_text))
-    application.add_handler(CallbackQueryHandler(on_button))
-    application.add_handler(MessageHandler(private, on_media))
-    application.add_error_handler(on_error)
     return application
 
 
-def run_polling(services: Services, *, beside: Beside | None = None) -> bool:
-    """Poll until stopped; False if Telegram refused the token. `beside` (the review dashboard)
-    starts and stops with the bot, on the same asyncio loop."""
-    application = build_application(services)
-    application.bot_data.beside = beside
-    log.info("starting Telegram long polling")
+def run_bot(services: Services, *, beside: Beside | None = None) -> bool:
+    """Serve Telegram (long polling, or webhooks with ALONGSIDE_WEBHOOK_URL) until SIGTERM or
+    SIGINT; False if it cannot start. `beside` (the review dashboard) starts and stops with
+    the bot, on the same asyncio loop."""
+    from bot.runtime import BotRuntime, WebhookUnavailable  # the runtime builds on this module
+
+    runtime = BotRuntime(build_application(services), beside=beside)
+    mode = "webhooks" if services.settings.webhook_url else "long polling"
+    log.info("starting Telegram %s", mode)
     try:
-        application.run_polling(
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            timeout=services.settings.poll_timeout,
-        )
+        asyncio.run(runtime.run(handle_signals=True))
     except InvalidToken:
         log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return False
+    except WebhookUnavailable as error:
+        log.error("the webhook cannot listen on %s: is the address free?", error)
         return False
     return True
 
 
-# -- handlers ----------------------------------------------------------------------------------
+# -- updates into the inbox ----------------------------------------------------------------------
 
 
-async def on_command(update: Update, context: AlongsideContext) -> None:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    name = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
-    await _turn(update, context, InboundKind.COMMAND, text=name)
+def entry_for(update: Update) -> InboxEntry | None:
+    """What the inbox keeps of an update: a private chat's message or button tap. Anything
+    else (groups, channels, edits) is None: confirmed to Telegram and otherwise ignored."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != chat.PRIVATE:
+        return None
+    locale = user.language_code if user else None
+    common: dict[str, Any] = {
+        "channel": CHANNEL,
+        "external_id": str(chat.id),
+        "update_id": update.update_id,
+        "locale": locale,
+    }
+    if (query := update.callback_query) is not None:
+        extra: dict[str, Any] = {"query": query.id}
+        if isinstance(query.message, Message) and query.message.reply_markup is not None:
+            extra["buttons_on"] = query.message.message_id  # to take them away once answered
+        return InboxEntry(**common, kind=InboundKind.CHOICE, choice=query.data or "", extra=extra)
+    message = update.message
+    if message is None:
+        return None
+    common["written_at"] = message.date  # when they wrote it
+    entity = message.entities[0] if message.entities else None
+    if message.text and entity is not None and entity.type == "bot_command" and not entity.offset:
+        name = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+        return InboxEntry(**common, kind=InboundKind.COMMAND, text=name)
+    if message.text is not None:
+        return InboxEntry(**common, kind=InboundKind.TEXT, text=message.text)
+    return InboxEntry(**common, kind=InboundKind.MEDIA, text=media_kind(message))
 
 
-async def on_text(update: Update, context: AlongsideContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    await _turn(update, context, InboundKind.TEXT, text=message.text or "")
-
-
-async def on_media(update: Update, context: AlongsideContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    await _turn(update, context, InboundKind.MEDIA, text=media_kind(message))
-
-
-async def on_button(update: Update, context: AlongsideContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    outcome = await _turn(update, context, InboundKind.CHOICE, choice=query.data or "")
+async def after_turn(bot: ExtBot[None], entry: InboxEntry, outcome: TurnOutcome) -> None:
+    """A tapped button: answer the query (with a notice for a stale one) and take the buttons
+    off the question, so it can't be tapped twice. Best effort: the turn is committed."""
+    if entry.kind != InboundKind.CHOICE:
+        return
     with contextlib.suppress(TelegramError):
-        await query.answer(text=outcome.notice if outcome else None)
-    if isinstance(query.message, Message) and query.message.reply_markup is not None:
-        # The question is answered (or stale): its buttons go, so they can't be tapped twice.
+        await bot.answer_callback_query(str(entry.extra.get("query")), text=outcome.notice)
+    if "buttons_on" in entry.extra:
         with contextlib.suppress(TelegramError):
-            await query.message.edit_reply_markup(reply_markup=None)
-
-
-async def on_error(update: object, context: AlongsideContext) -> None:
-    # The exception type and where, never the update: it holds what the client wrote.
-    error = context.error
-    log.error("error while handling an update: %s", type(error).__name__, exc_info=error)
+            await bot.edit_message_reply_markup(
+                chat_id=int(entry.external_id), message_id=int(entry.extra["buttons_on"])
+            )
 
 
 def media_kind(message: Message) -> str:
     return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "other")
-
-
-async def _turn(
-    update: Update,
-    context: AlongsideContext,
-    kind: InboundKind,
-    *,
-    text: str = "",
-    choice: str | None = None,
-) -> TurnOutcome | None:
-    chat, user, message = update.effective_chat, update.effective_user, update.message
-    if chat is None or chat.type != chat.PRIVATE:
-        return None
-    inbound = Inbound(
-        channel=CHANNEL,
-        external_id=str(chat.id),
-        kind=kind,
-        text=text,
-        choice=choice,
-        update_id=update.update_id,
-        locale=user.language_code if user else None,
-        at=message.date if message is not None else datetime.now(UTC),  # when they wrote it
-    )
-
-    async def deliver(outcome: TurnOutcome) -> None:
-        if outcome.replies:
-            with contextlib.suppress(TelegramError):
-                await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
-        await deliver_pending(context.bot, context.services, outcome.client_id)
-        await send_alerts(context.bot, context.services, context.bot_data.alert_lock)
-
-    return await context.conversation.take_turn(inbound, deliver)
 
 
 # -- delivery ----------------------------------------------------------------------------------
@@ -250,7 +187,9 @@ async def deliver_pending(
     client_id: int,
     pace: Callable[[int], Awaitable[None]] | None = None,
 ) -> int:
-    """Send the client's undelivered replies, in order; returns how many were sent. Call it
+    """Send the client's undelivered replies, in order, here and now; returns how many were
+    sent. The running bot sends through `bot.sender` instead; this direct path is
+    `send_due_once`'s (the check-in bench, the tests of Telegram's limits). Call it
     holding the client's lock, so no reply goes out twice. `pace(chat id)` is awaited before
     each send (the scheduler's rate limits)."""
     db = services.db
@@ -272,51 +211,3 @@ async def deliver_pending(
         await asyncio.to_thread(db.mark_sent, item.id)
         sent += 1
     return sent
-
-
-async def retry_pending(bot: ExtBot[None], services: Services) -> None:
-    """Deliver what earlier turns left in the outbox, each Telegram client under their turn
-    lock, so a reply that a turn is sending right now is not sent a second time from here."""
-    items = await asyncio.to_thread(services.db.pending_outbox, channel=CHANNEL)
-    for client_id, external_id in dict.fromkeys((i.client_id, i.external_id) for i in items):
-        async with services.conversation.locks.hold((CHANNEL, external_id)):
-            await deliver_pending(bot, services, client_id)
-
-
-async def _retry_outbox_forever(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    services: Services = application.bot_data.services
-    while True:
-        try:
-            await retry_pending(application.bot, services)
-            await send_alerts(application.bot, services, application.bot_data.alert_lock)
-        except Exception:  # the loop must outlive a database hiccup
-            log.exception("retrying the outbox failed")
-        await asyncio.sleep(OUTBOX_RETRY_SECONDS)
-
-
-async def _on_start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    services: Services = application.bot_data.services
-    descriptions = services.conversation.renderer.commands()
-    await application.bot.set_my_commands(
-        [BotCommand(name, description) for name, description in descriptions.items()]
-    )
-    # Replies committed before a crash or restart, and not yet sent, go out now and later.
-    application.bot_data.outbox_task = asyncio.create_task(_retry_outbox_forever(application))
-    # Check-ins and urge-surfing steps, as they fall due.
-    from bot.scheduler import run_scheduler  # late: the scheduler delivers through this module
-
-    application.bot_data.scheduler_task = asyncio.create_task(
-        run_scheduler(application.bot, services)
-    )
-    if application.bot_data.beside is not None:
-        await application.bot_data.beside.start()
-
-
-async def _on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    if application.bot_data.beside is not None:
-        await application.bot_data.beside.stop()
-    for task in (application.bot_data.outbox_task, application.bot_data.scheduler_task):
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

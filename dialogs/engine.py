@@ -31,6 +31,7 @@ from dialogs.understanding.reflect import paraphrase
 from dialogs.understanding.wording import said, touched
 from prompts import Rendered, Renderer
 from storage import ClientSnapshot, Database, Turn
+from storage.inbox import InboxEntry, inbox_turn
 
 CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydata, /forget)
 WELCOME, MENU = "welcome", "menu"
@@ -91,12 +92,33 @@ class Conversation:
         with self.db.turn(
             inbound.channel, inbound.external_id, locale=locale, now=self.clock()
         ) as turn:
-            client_id = turn.client.id
-            if inbound.update_id is not None:
-                if turn.already_processed(inbound.channel, inbound.update_id):
-                    return TurnOutcome(client_id=client_id, duplicate=True)
-                turn.mark_processed(inbound.channel, inbound.update_id)
-            return _TurnRun(self, turn, inbound, turn.client.locale).run()
+            return self._run(turn, inbound)
+
+    def handle_next(self) -> tuple[InboxEntry, TurnOutcome] | None:
+        """Take the next update from the inbox (in its client's order) and run its turn; the
+        update leaves the inbox in the turn's own transaction. None if nothing can be taken."""
+        with inbox_turn(self.db, locale_for=self.renderer.locale_for, clock=self.clock) as taken:
+            if taken is None:
+                return None
+            entry, turn = taken
+            inbound = Inbound(
+                channel=entry.channel,
+                external_id=entry.external_id,
+                kind=InboundKind(entry.kind),
+                text=entry.text or "",
+                choice=entry.choice,
+                update_id=entry.update_id,
+                locale=entry.locale,
+                at=entry.written_at,
+            )
+            return entry, self._run(turn, inbound)
+
+    def _run(self, turn: Turn, inbound: Inbound) -> TurnOutcome:
+        if inbound.update_id is not None:
+            if turn.already_processed(inbound.channel, inbound.update_id):
+                return TurnOutcome(client_id=turn.client.id, duplicate=True)
+            turn.mark_processed(inbound.channel, inbound.update_id)
+        return _TurnRun(self, turn, inbound, turn.client.locale).run()
 
     def send_due(self, *, limit: int = 100, channel: str | None = None) -> list[Delivery]:
         """Queue the check-ins and timed messages that have fallen due (the scheduler's turn)."""

@@ -13,6 +13,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, func, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -24,6 +26,7 @@ from storage.models import Client, OutboxMessage, utcnow
 from storage.turn import Turn
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 12  # PostgreSQL connections kept: turn workers, the sender's sends, the rest
 CLIENT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CLIENT_CODE_LENGTH = 6
 
@@ -45,13 +48,16 @@ class OutboxItem:
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate write transactions."""
+    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate write transactions.
+    `hide_parameters`: a failed statement's error names no values, so no client text is logged."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE
+    )
 
 
 def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -95,6 +101,13 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def schema_is_current(self) -> bool:
+        """The database answers, and its schema is at the newest revision this code knows."""
+        script = ScriptDirectory.from_config(alembic_config(self.url))
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+        return set(current) == set(script.get_heads())
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -109,17 +122,35 @@ class Database:
     ) -> Iterator[Turn]:
         """One client's turn: the client is locked before anything is read, and all of the
         turn's writes commit together when the block ends (or none do, if it raises)."""
+        with self.write_session() as session:
+            yield self.open_turn(session, channel, external_id, locale=locale, now=now)
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A transaction that writes: `BEGIN IMMEDIATE` on SQLite. Commits when the block ends."""
         with self.engine.connect() as connection:
             if self.is_sqlite:
                 connection = connection.execution_options(immediate=True)
             with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                if not self.is_sqlite:
-                    session.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"),
-                        {"key": lock_key(channel, external_id)},
-                    )
-                client = self._client_for(session, channel, external_id, locale)
-                yield Turn(session, client, now=now)
+                yield session
+
+    def open_turn(
+        self,
+        session: Session,
+        channel: str,
+        external_id: str,
+        *,
+        locale: str = "en",
+        now: datetime | None = None,
+    ) -> Turn:
+        """A turn on `session`'s transaction, the client locked first (on PostgreSQL with
+        `pg_advisory_xact_lock`; SQLite's `BEGIN IMMEDIATE` already serialises writers)."""
+        if not self.is_sqlite:
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(channel, external_id)}
+            )
+        client = self._client_for(session, channel, external_id, locale)
+        return Turn(session, client, now=now)
 
     def _client_for(self, session: Session, channel: str, external_id: str, locale: str) -> Client:
         found = session.exec(
@@ -159,21 +190,26 @@ class Database:
         with Session(self.engine) as session:
             rows = session.execute(query).all()
         return [
-            OutboxItem(
-                id=message.id,
-                client_id=message.client_id,
-                channel=channel,
-                external_id=external_id,
-                text=message.text,
-                choices=tuple((c["data"], c["label"]) for c in message.choices),
-                attachment=(
-                    (message.attachment_kind, message.attachment_name or "file", message.attachment)
-                    if message.attachment_kind and message.attachment is not None
-                    else None
-                ),
-            )
+            self.outbox_item(message, channel, external_id)
             for message, channel, external_id in rows
         ]
+
+    @staticmethod
+    def outbox_item(message: OutboxMessage, channel: str, external_id: str) -> OutboxItem:
+        assert message.id is not None
+        return OutboxItem(
+            id=message.id,
+            client_id=message.client_id,
+            channel=channel,
+            external_id=external_id,
+            text=message.text,
+            choices=tuple((c["data"], c["label"]) for c in message.choices),
+            attachment=(
+                (message.attachment_kind, message.attachment_name or "file", message.attachment)
+                if message.attachment_kind and message.attachment is not None
+                else None
+            ),
+        )
 
     def mark_sent(self, outbox_id: int) -> None:
         """Delivered: an attached file is not kept once the client has it."""

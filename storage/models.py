@@ -216,3 +216,26 @@ class DiaryEntry(SQLModel, table=True):
     value: str = Field(max_length=32)  # use: none | some | a_lot; activity: done | none
     words: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _when()
+
+
+class InboxMessage(SQLModel, table=True):
+    """An update received and not yet turned into a turn. Written before Telegram is told it
+    arrived; deleted by the turn that handles it, in the same transaction, so the client's
+    words stay here only until then."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64, index=True)
+    update_id: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=16)  # text | choice | command | media
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    choice: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    locale: str | None = Field(default=None, max_length=16)
+    written_at: datetime = _when()  # when the client sent it
+    # What the adapter needs after the turn (a button's query id and message); no words.
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _when()
+    attempts: int = 0  # turns that failed on it (not counting a database outage)

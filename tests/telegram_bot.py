@@ -1,20 +1,23 @@
-"""The real `Application` from `build_application`, polling the Bot API double over HTTP: a
-running bot for end-to-end tests, and a person in a private chat with it."""
+"""The real bot runtime (`bot.runtime.BotRuntime` on the application from `build_application`),
+polling the Bot API double over HTTP: a running bot for end-to-end tests, and a person in a
+private chat with it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
-
-from telegram import Update
-from telegram.ext import TypeHandler
+from typing import TYPE_CHECKING, Any
 
 from bot.app import Services, build_services
+from bot.runtime import BotRuntime
 from bot.settings import Settings
 from bot.telegram import build_application
 from tests.telegram_double import Chat, Sent, TelegramDouble
+
+if TYPE_CHECKING:
+    from review.server import Beside
 
 TOKEN = "123456:never-in-a-log-line"
 ALEX, SAM = 1001, 1002
@@ -29,7 +32,7 @@ def bot_services(tmp_path: Path, double: TelegramDouble, **settings: Any) -> Ite
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=double.base_url,
             ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
-            **settings,
+            **{"TELEGRAM_POLL_TIMEOUT": 1, "ALONGSIDE_CHAT_SEND_INTERVAL": 0, **settings},
         )
     )
     try:
@@ -39,18 +42,26 @@ def bot_services(tmp_path: Path, double: TelegramDouble, **settings: Any) -> Ite
 
 
 class RunningBot:
-    """The running application, and the update ids it has finished handling (in order)."""
+    """The running bot, and the update ids it has finished handling (in order)."""
 
     def __init__(self, double: TelegramDouble) -> None:
         self.double = double
         self.handled: list[int] = []
+        self.runtime: BotRuntime | None = None
 
-    async def finished(self, update: Update, context: Any) -> None:
-        self.handled.append(update.update_id)
+    def finished(self, update_id: int) -> None:
+        self.handled.append(update_id)
         self.double.notify()
 
     async def handles(self, update_id: int, times: int = 1) -> None:
-        await self.double.wait_until(lambda: self.handled.count(update_id) >= times)
+        """Once the update's turn is done and the sender has sent what it could."""
+        await self.double.wait_until(
+            lambda: self.handled.count(update_id) >= times and self.settled
+        )
+
+    @property
+    def settled(self) -> bool:
+        return self.runtime is not None and self.runtime.sender.settled
 
 
 class Person:
@@ -98,20 +109,27 @@ class Person:
 
 
 @asynccontextmanager
-async def running(services: Services, double: TelegramDouble) -> AsyncIterator[RunningBot]:
-    """Start and stop the application the way `run_polling` does, with its post_init and
-    post_shutdown, plus a last handler group that reports each update as handled."""
-    application = build_application(services)
+async def running(
+    services: Services, double: TelegramDouble, beside: Beside | None = None
+) -> AsyncIterator[RunningBot]:
+    """Run the bot as `alongside run` does (without the signal handlers), then stop it as
+    SIGTERM would."""
     under_test = RunningBot(double)
-    application.add_handler(TypeHandler(Update, under_test.finished), group=1)
-    async with application:
-        assert application.post_init and application.post_shutdown and application.updater
-        await application.post_init(application)
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        await application.start()
-        try:
-            yield under_test
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.post_shutdown(application)
+    runtime = BotRuntime(
+        build_application(services),
+        beside=beside,
+        on_handled=under_test.finished,
+        on_progress=double.notify,
+    )
+    under_test.runtime = runtime
+    task = asyncio.create_task(runtime.run())
+    started = asyncio.create_task(runtime.started.wait())
+    await asyncio.wait([task, started], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        started.cancel()
+        task.result()  # raises what stopped it
+    try:
+        yield under_test
+    finally:
+        runtime.stop()
+        await task

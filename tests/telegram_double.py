@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.web_request import FileField
 
@@ -105,6 +106,15 @@ class TelegramDouble:
         self._change = asyncio.Event()  # set, and replaced, whenever anything happens
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        # Webhooks: set by setWebhook; each pending update is POSTed in order until a 2xx.
+        self.webhook: dict[str, Any] | None = None  # url, secret_token
+        self.webhook_timeout = 5.0  # seconds Telegram waits for an answer
+        self.webhook_retry = 0.2  # seconds before it tries a refused update again
+        self.webhook_posts: list[tuple[int, int | None]] = []  # (update id, status or None)
+        self._delivery: asyncio.Task[None] | None = None
+        self.exclusive_polling = False  # as Telegram: a second poller at once gets 409
+        self.conflicts = 0  # getUpdates answered 409 for that
+        self._polls = 0  # getUpdates under way
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -124,6 +134,7 @@ class TelegramDouble:
 
     async def __aexit__(self, *exc_info: object) -> None:
         assert self._runner is not None
+        self._stop_delivery()
         await self._runner.cleanup()
 
     # -- pushing updates -----------------------------------------------------------------------
@@ -207,6 +218,11 @@ class TelegramDouble:
         self.notify()
         return int(update["update_id"])
 
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Update ids the bot has not confirmed with a later offset yet."""
+        return [u["update_id"] for u in self._pending]
+
     # -- awaiting what the client sees ---------------------------------------------------------
 
     async def wait_for_messages(self, chat_id: int, n: int, timeout: float = 5.0) -> list[Sent]:
@@ -253,10 +269,49 @@ class TelegramDouble:
         return {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False}
 
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
+        self._stop_delivery()
         return True
 
     async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        self._stop_delivery()
+        self._delivery = asyncio.create_task(self._deliver_webhooks())
+        return True
+
+    def _stop_delivery(self) -> None:
+        if self._delivery is not None:
+            self._delivery.cancel()
+            self._delivery = None
+
+    async def _deliver_webhooks(self) -> None:
+        """As Telegram does: POST each update, oldest first, to the webhook with its secret;
+        an answer other than 2xx, or none within `webhook_timeout`, means try again later."""
+        assert self.webhook is not None
+        url, secret = self.webhook["url"], self.webhook["secret_token"]
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while True:
+                if not self._pending:
+                    await self._changed_within(1.0)
+                    continue
+                update = self._pending[0]
+                try:
+                    async with session.post(url, json=update, headers=headers) as response:
+                        status: int | None = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = None
+                self.webhook_posts.append((update["update_id"], status))
+                if status is not None and 200 <= status < 300:
+                    self._pending.remove(update)
+                else:
+                    await asyncio.sleep(self.webhook_retry)
+                self.notify()
 
     async def _api_close(self, params: dict[str, Any]) -> Any:
         return True
@@ -266,6 +321,18 @@ class TelegramDouble:
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         """Long polling: drop what the offset confirms, answer as soon as anything is waiting."""
+        if self.webhook is not None:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        if self.exclusive_polling and self._polls:
+            self.conflicts += 1
+            return _error(409, "Conflict: terminated by other getUpdates request")
+        self._polls += 1
+        try:
+            return await self._poll(params)
+        finally:
+            self._polls -= 1
+
+    async def _poll(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         while True:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactingFormatter
+from bot.logs import QUIET_LOGGERS, RedactingFormatter, configure_logging
 from bot.settings import Settings
 from bot.terminal import format_item, parse_line
 from dialogs import InboundKind
@@ -42,16 +43,20 @@ def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path: Path) -> None
 
 def test_settings_normalise_urls_and_hide_the_token() -> None:
     settings = Settings(
-        TELEGRAM_BOT_TOKEN="123:secret",
+        TELEGRAM_BOT_TOKEN="123:hush-hush",
         TELEGRAM_API_BASE_URL="http://127.0.0.1:8081/",
         ALONGSIDE_DATABASE_URL="postgres://postgres@127.0.0.1/test",
     )
     assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
     assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1/test"
-    assert "secret" not in repr(settings)
-    assert settings.secrets() == ["123:secret"]
+    assert "hush" not in repr(settings)
+    # The token, and the webhook secret derived from it: neither ever logged.
+    assert settings.secrets() == ["123:hush-hush", settings.webhook_secret_value()]
+    assert "hush" not in settings.webhook_secret_value()
     with pytest.raises(ValueError, match="http"):
         Settings(TELEGRAM_API_BASE_URL="ftp://example")
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        Settings(ALONGSIDE_WEBHOOK_SECRET="no spaces or dots.")
 
 
 def test_terminal_lines_and_replies() -> None:
@@ -79,3 +84,25 @@ def test_log_lines_never_show_a_secret_even_in_a_traceback() -> None:
     line = formatter.format(record)
     assert "123:secret" not in line
     assert "bad token [redacted]" in line and "ValueError: the token `[redacted]`" in line
+
+
+def test_json_logs_are_one_redacted_object_a_line(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
+    try:
+        configure_logging("INFO", ["123:hush-hush"], json_lines=True)
+        log = logging.getLogger("bot.test")
+        log.info("the token %s slipped in", "123:hush-hush")
+        try:
+            raise ValueError("123:hush-hush")
+        except ValueError:
+            log.exception("it failed")
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+    first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert first["message"] == "the token [redacted] slipped in"
+    assert (first["level"], first["logger"]) == ("INFO", "bot.test")
+    assert second["exception"] == "ValueError" and "Traceback" in second["traceback"]
+    assert "hush" not in json.dumps(second)

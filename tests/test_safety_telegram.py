@@ -174,3 +174,23 @@ async def test_a_weaker_sign_asks_directly_and_only_a_yes_alerts(
     assert [e.category for e in events] == ["possible", "possible", "suicide"]
     assert events[-1].signal == "direct_check.concern_yes" and events[-1].alerted_at is not None
     assert events[0].alerted_at is None and events[1].alerted_at is None
+
+
+async def test_an_alert_does_not_wait_behind_a_busy_outbox(
+    tmp_path: Path, double: TelegramDouble
+) -> None:
+    """Forty clients' replies queued at 4 a second (10 s of sending): the on-call chat hears of
+    a crisis within a couple of seconds all the same."""
+    settings = {
+        "ALONGSIDE_ALERT_CHAT_ID": str(ON_CALL),
+        "ALONGSIDE_SEND_PER_SECOND": 4,
+        "ALONGSIDE_SHUTDOWN_GRACE": 0.5,
+    }
+    with bot_services(tmp_path, double, **settings) as services:
+        async with running(services, double):
+            for chat in range(40):
+                double.push_command(5_000 + chat, "/start")
+            await double.wait_until(lambda: len(double.chats) > 2)  # sending has begun
+            double.push_text(ALEX, "i want to end it all tonight")
+            await double.wait_until(lambda: bool(double.chats[ON_CALL].messages), timeout=4)
+            assert sum(bool(double.chats[5_000 + c].messages) for c in range(40)) < 40

@@ -1,0 +1,122 @@
+"""The outbox as the sender sees it: each client's oldest unsent reply, and a claim on one reply
+while it is being sent.
+
+A reply is sendable when no older reply of the same client is still pending, so each client's
+replies go out in order. On PostgreSQL a claim holds the row `FOR UPDATE SKIP LOCKED` in a
+transaction for the length of the send and marks it sent in that same transaction: another
+process skips the row, and the client's later rows wait behind it, so no reply goes out twice
+unless a process dies between the send and the commit (then once more, at most). A client sent
+a message by any process in the last `chat_interval` seconds is not offered, so Telegram's
+per-chat pace holds across processes. On SQLite (one process) the sender's own bookkeeping
+keeps a client to one send at a time, and its pacer the pace."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from storage.database import Database, OutboxItem
+from storage.models import Client, OutboxMessage, utcnow
+
+
+def sendable(
+    db: Database,
+    *,
+    channel: str,
+    limit: int = 100,
+    skip: Collection[int] = (),
+    chat_interval: float = 0.0,
+) -> list[OutboxItem]:
+    """The oldest pending reply of each reachable client on `channel` (not of `skip`), oldest
+    first, at most `limit`. On PostgreSQL, not of a client sent a message less than
+    `chat_interval` seconds ago by any process (one process paces itself in memory)."""
+    older = aliased(OutboxMessage)
+    query: Any = (
+        select(OutboxMessage, col(Client.channel), col(Client.external_id))
+        .join(Client, col(Client.id) == col(OutboxMessage.client_id))
+        .where(
+            col(OutboxMessage.status) == "pending",
+            col(Client.unreachable).is_(False),
+            col(Client.channel) == channel,
+            ~exists().where(
+                col(older.client_id) == col(OutboxMessage.client_id),
+                col(older.status) == "pending",
+                col(older.id) < col(OutboxMessage.id),
+            ),
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(col(OutboxMessage.client_id).not_in(list(skip)))
+    if chat_interval > 0 and not db.is_sqlite:
+        recent = aliased(OutboxMessage)
+        query = query.where(
+            ~exists().where(
+                col(recent.client_id) == col(OutboxMessage.client_id),
+                col(recent.status) == "sent",
+                col(recent.sent_at) > func.now() - timedelta(seconds=chat_interval),
+            )
+        )
+    with Session(db.engine) as session:
+        rows = session.execute(query).all()
+    return [db.outbox_item(message, channel, external_id) for message, channel, external_id in rows]
+
+
+class SendClaim:
+    """One reply held for sending. Call exactly one of `sent` or `release`."""
+
+    def __init__(self, db: Database, outbox_id: int, connection: Connection | None) -> None:
+        self.db, self.outbox_id, self._connection = db, outbox_id, connection
+
+    def sent(self) -> None:
+        values = {"status": "sent", "sent_at": utcnow(), "attachment": None}
+        statement = update(OutboxMessage).where(col(OutboxMessage.id) == self.outbox_id)
+        if self._connection is None:
+            with self.db.write_session() as session:
+                session.execute(statement.values(**values))
+            return
+        try:
+            self._connection.execute(statement.values(**values))
+            self._connection.commit()
+        finally:
+            self._connection.close()  # back to the pool, whatever happened
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                with contextlib.suppress(Exception):  # a dropped connection: nothing to undo
+                    self._connection.rollback()
+            finally:
+                self._connection.close()
+
+
+def claim(db: Database, outbox_id: int) -> SendClaim | None:
+    """Hold reply `outbox_id` for sending; None if it is sent, or held by another process."""
+    if db.is_sqlite:
+        return SendClaim(db, outbox_id, None)
+    connection = db.engine.connect()
+    try:
+        held = connection.execute(
+            text(
+                "SELECT o.id FROM outbox o WHERE o.id = :id AND o.status = 'pending' AND NOT "
+                "EXISTS (SELECT 1 FROM outbox p WHERE p.client_id = o.client_id "
+                "AND p.status = 'pending' AND p.id < o.id) FOR UPDATE OF o SKIP LOCKED"
+            ),
+            {"id": outbox_id},
+        ).first()
+    except Exception:
+        connection.close()
+        raise
+    if held is None:
+        connection.rollback()
+        connection.close()
+        return None
+    return SendClaim(db, outbox_id, connection)

@@ -1,0 +1,69 @@
+"""The outbox as the sender sees it, on both backends: each client's oldest reply first, one
+at a time; on PostgreSQL a reply held by one sender is skipped by another, and a chat sent to
+lately (by any process) waits its turn."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from storage import Database
+from storage.models import Client, OutboxMessage, utcnow
+from storage.outbox import claim, sendable
+
+
+def queue(db: Database, chat: str, *texts: str, sent: bool = False) -> int:
+    with Session(db.engine) as session:
+        client = Client(channel="telegram", external_id=chat, code=f"C{chat}")
+        session.add(client)
+        session.flush()
+        assert client.id is not None
+        for words in texts:
+            message = OutboxMessage(client_id=client.id, text=words)
+            if sent:
+                message.status, message.sent_at = "sent", utcnow() - timedelta(seconds=0.2)
+            session.add(message)
+        session.commit()
+        return client.id
+
+
+def test_each_clients_oldest_reply_is_offered_first(db: Database) -> None:
+    a = queue(db, "1", "a1", "a2")
+    queue(db, "2", "b1")
+    assert [item.text for item in sendable(db, channel="telegram")] == ["a1", "b1"]
+    assert [item.text for item in sendable(db, channel="telegram", skip=[a])] == ["b1"]
+    assert sendable(db, channel="terminal") == []
+
+    first = claim(db, sendable(db, channel="telegram")[0].id)
+    assert first is not None
+    first.sent()
+    assert [item.text for item in sendable(db, channel="telegram")] == ["a2", "b1"]
+
+
+@pytest.mark.postgres
+def test_a_reply_held_by_one_sender_is_skipped_by_another(postgres_db: Database) -> None:
+    queue(postgres_db, "1", "a1", "a2")
+    first = sendable(postgres_db, channel="telegram")[0]
+    held = claim(postgres_db, first.id)
+    assert held is not None
+    assert claim(postgres_db, first.id) is None  # another process: skipped, not waited for
+    # The client's next reply is not offered while the first is pending.
+    assert [item.text for item in sendable(postgres_db, channel="telegram")] == ["a1"]
+    held.release()
+    again = claim(postgres_db, first.id)
+    assert again is not None
+    again.sent()
+
+
+@pytest.mark.postgres
+def test_a_chat_sent_to_lately_by_any_process_waits(postgres_db: Database) -> None:
+    client = queue(postgres_db, "1", "earlier", sent=True)
+    with Session(postgres_db.engine) as session:
+        session.add(OutboxMessage(client_id=client, text="next"))
+        session.commit()
+    assert sendable(postgres_db, channel="telegram", chat_interval=5) == []
+    assert [i.text for i in sendable(postgres_db, channel="telegram", chat_interval=0.1)] == [
+        "next"
+    ]
