@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 	$(BIN)/python bench/checkins.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 	$(BIN)/python bench/safety_screen.py
+	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/language_guard.py
 	$(BIN)/python bench/dashboard.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 

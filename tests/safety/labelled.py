@@ -26,7 +26,7 @@ TUNED = (  # the rules were written against these, round by round
 )
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
 ORDINARY_SET = "ordinary_conversation"  # 1,350 ordinary messages from every state (issue 9)
-HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3", "holdout_4", "holdout_5", ORDINARY_SET)
+HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3", "holdout_4", "holdout_5", "holdout_6", ORDINARY_SET)
 SEEN = "written before the rules it first measured; its misses then shaped the concept rules"
 HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     HOLDOUT: SEEN,
@@ -34,6 +34,7 @@ HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     "holdout_3": "never used to change the rules before issue 9; measured untouched then",
     "holdout_4": "written blind before issue 9's rules; its misses then shaped them",
     "holdout_5": "written blind after issue 9's rules were frozen; never used to change them",
+    "holdout_6": "written blind at the end of issue 9's work; measured once, untouched",
     ORDINARY_SET: "written blind before issue 9's rules; its misses were read once after",
 }
 ORDINARY = "ordinary"
