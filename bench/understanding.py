@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from dialogs.understanding import understand, warm_up
-from dialogs.understanding.classifiers import Reader, reader, trained
+from dialogs.understanding.classifiers import SETTINGS, Reader, Settings, reader, trained
 from dialogs.understanding.data import every_text
 from dialogs.understanding.intent import QUESTION_NUDGE
 from dialogs.understanding.measure import (
@@ -26,9 +26,12 @@ from dialogs.understanding.measure import (
     below_target,
     cross_validated,
     held_out,
+    held_out_rounds,
     intent_reading,
+    talk_reading,
     topic_reading,
 )
+from dialogs.understanding.talk import CHANGE_THRESHOLD
 from dialogs.understanding.topic import TOPIC_THRESHOLD
 
 STEPS = ("intents", "talk", "topics", "polarity")
@@ -77,6 +80,19 @@ def choices() -> None:
         result = cross_validated("topics", lambda m, t=threshold: topic_reading(m, t))
         row.append(f"{threshold}: {result.macro_f1():.3f}")
     print(f"  topic threshold (in use {TOPIC_THRESHOLD})  " + "  ".join(row))
+    row = []
+    for threshold in (0.0, 0.4, 0.5, 0.6):
+        result = cross_validated("talk", lambda m, t=threshold: talk_reading(m, t))
+        change = f"change {result.precision('change'):.3f}/{result.recall('change'):.3f}"
+        row.append(f"{threshold}: {result.macro_f1():.3f} ({change})")
+    print(f"  change-talk threshold (in use {CHANGE_THRESHOLD})  " + "  ".join(row))
+    for task in ("intents", "talk", "topics"):
+        row = []
+        for negation in (False, True):
+            for c in (3.0, 10.0, 30.0, 100.0):
+                result = cross_validated(task, settings=Settings(C=c, negation=negation))
+                row.append(f"{'neg ' if negation else ''}C={c:g}: {result.macro_f1():.3f}")
+        print(f"  {task} (in use {SETTINGS[task]})  " + "  ".join(row))  # type: ignore[index]
 
 
 def speed() -> None:
@@ -123,6 +139,9 @@ def main() -> None:
     met = True
     for step in STEPS:
         met &= report(f"Held out: {step}", held_out(step), args.misses, targeted=True)
+    for step in ("intents", "talk", "topics"):
+        for name, result in held_out_rounds(step).items():
+            report(f"Held out, round {name}", result, False, False)
     met &= report_scores("Held out: ruler scores", held_out("scores"), args.misses)
     for step in ("intents", "talk", "topics"):
         report(

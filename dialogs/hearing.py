@@ -134,7 +134,7 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if (intent is Intent.STOP and _STOP_WORDS.search(text)) or fed_up:
         rest(run)
         return None
-    asks = intent is Intent.QUESTION and (expects != "text" or _ASKS.search(text) is not None)
+    asks = intent is Intent.QUESTION and _ASKS.search(text) is not None
     if asks and (understood.topic is not None or expects != "text"):
         run.say(answer_template(understood.topic))
         run.ask()

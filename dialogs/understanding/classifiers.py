@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -27,14 +28,30 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
 from dialogs.understanding.data import Part, Task, labelled
-from dialogs.understanding.normalise import normalise
-
-C = 10.0  # cross-validated 3, 10, 30, 100 on the training part (see bench)
+from dialogs.understanding.normalise import negated, normalise
 
 
-def pipeline() -> Pipeline:
+@dataclass(frozen=True)
+class Settings:
+    """How one step learns: the regularisation C, and whether the word n-grams read words after
+    a negator as negated ("dont want" apart from "want"; `normalise.negated`)."""
+
+    C: float = 10.0
+    negation: bool = True
+
+
+# Chosen by 5-fold cross-validation on the training part only (bench/understanding.py prints
+# the grid): C from 3, 10, 30, 100, with and without negation marking.
+SETTINGS: dict[Task, Settings] = {
+    "intents": Settings(C=30.0, negation=True),
+    "talk": Settings(C=100.0, negation=True),
+    "topics": Settings(C=10.0, negation=True),
+}
+
+
+def pipeline(settings: Settings = Settings()) -> Pipeline:
     words = TfidfVectorizer(
-        preprocessor=normalise,
+        preprocessor=negated if settings.negation else normalise,
         analyzer="word",
         ngram_range=(1, 2),
         token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
@@ -43,14 +60,14 @@ def pipeline() -> Pipeline:
     chars = TfidfVectorizer(
         preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
     )
-    model = LogisticRegression(class_weight="balanced", C=C, max_iter=2000)
+    model = LogisticRegression(class_weight="balanced", C=settings.C, max_iter=2000)
     return Pipeline(
         [("features", FeatureUnion([("words", words), ("chars", chars)])), ("model", model)]
     )
 
 
-def train(pairs: list[tuple[str, str]]) -> Pipeline:
-    model = pipeline()
+def train(pairs: list[tuple[str, str]], settings: Settings = Settings()) -> Pipeline:
+    model = pipeline(settings)
     with threadpool_limits(limits=1):
         model.fit([text for _, text in pairs], [label for label, _ in pairs])
     return model
@@ -101,7 +118,7 @@ class Reader:
 @cache
 def trained(task: Task, part: Part = "train") -> Pipeline:
     """The classifier for a task, learnt once per process."""
-    return train(labelled(part, task))
+    return train(labelled(part, task), SETTINGS[task])
 
 
 @cache

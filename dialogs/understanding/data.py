@@ -30,6 +30,17 @@ def labelled(part: Part, task: Task) -> list[tuple[str, str]]:
     ]
 
 
+def rounds(part: Part, task: Task) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A task's files in a part one by one (each a round of writing): (file stem, pairs)."""
+    return [
+        (
+            path.stem,
+            [(str(label), str(text)) for label, texts in load_yaml(path).items() for text in texts],
+        )
+        for path in files(part, task)
+    ]
+
+
 def scored(part: Part) -> list[tuple[str, int | None]]:
     data = load_yaml(DATA / part / "scores.yaml")
     return [(str(text), None if score is None else int(score)) for text, score in data.items()]

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from sklearn.model_selection import StratifiedKFold
 
-from dialogs.understanding.classifiers import Reader, train
-from dialogs.understanding.data import Part, labelled, scored
+from dialogs.understanding.classifiers import SETTINGS, Reader, Settings, train
+from dialogs.understanding.data import Part, labelled, rounds, scored
 from dialogs.understanding.intent import QUESTION_NUDGE, read_intent
 from dialogs.understanding.polarity import read_polarity
 from dialogs.understanding.score import read_score
-from dialogs.understanding.talk import read_talk
+from dialogs.understanding.talk import CHANGE_THRESHOLD, read_talk
 from dialogs.understanding.topic import NO_TOPIC, TOPIC_THRESHOLD, read_topic
 
 TARGET = 0.90  # precision and recall, each label, on the held-out part
@@ -76,8 +76,8 @@ def intent_reading(model: Reader | None = None, nudge: float = QUESTION_NUDGE) -
     return lambda text: str(read_intent(text, model, nudge))
 
 
-def talk_reading(model: Reader | None = None) -> Reading:
-    return lambda text: str(read_talk(text, model))
+def talk_reading(model: Reader | None = None, threshold: float = CHANGE_THRESHOLD) -> Reading:
+    return lambda text: str(read_talk(text, model, threshold))
 
 
 def topic_reading(model: Reader | None = None, threshold: float = TOPIC_THRESHOLD) -> Reading:
@@ -109,15 +109,29 @@ def held_out(task: str) -> Score:
     return scored_by(labelled("heldout", task), READINGS[task](None))  # type: ignore[arg-type]
 
 
-def cross_validated(task: str, reading: Callable[[Reader], Reading] | None = None) -> Score:
-    """Each fifth of the training part read by a model learnt from the other four fifths."""
+def held_out_rounds(task: str) -> dict[str, Score]:
+    """A learnt step on each held-out round (file) apart: `talk`, `talk_2`, ..."""
+    return {
+        name: scored_by(pairs, READINGS[task](None))
+        for name, pairs in rounds("heldout", task)  # type: ignore[arg-type]
+    }
+
+
+def cross_validated(
+    task: str,
+    reading: Callable[[Reader], Reading] | None = None,
+    settings: Settings | None = None,
+) -> Score:
+    """Each fifth of the training part read by a model learnt from the other four fifths (with
+    the step's own settings unless others are given)."""
+    settings = settings or SETTINGS[task]  # type: ignore[index]
     pairs = labelled("train", task)  # type: ignore[arg-type]
     reading = reading or READINGS[task]
     labels = [label for label, _ in pairs]
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
     total = Score()
     for rest, test in folds.split(labels, labels):
-        model = Reader(train([pairs[i] for i in rest]))
+        model = Reader(train([pairs[i] for i in rest], settings))
         total.merge(scored_by([pairs[i] for i in test], reading(model)))
     return total
 

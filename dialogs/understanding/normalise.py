@@ -32,3 +32,32 @@ def clauses(plain: str) -> list[list[str]]:
     """The words of each clause, split at punctuation and at "but": "yes but only on weekdays"
     is the clause "yes", then "only on weekdays"."""
     return [found for part in _CLAUSE.split(plain) if (found := words(part))]
+
+
+_NEGATORS = frozenset((
+    "not", "no", "never", "dont", "doesnt", "didnt", "cant", "cannot", "wont", "isnt", "arent",
+    "wasnt", "havent", "hasnt", "aint", "couldnt", "wouldnt", "shouldnt", "nothing", "nobody",
+    "without", "nt",
+))  # fmt: skip
+_SCOPE_END = re.compile(r"[.!?;,:\n]|\b(?:but|tho|though|and|so|because|cos|coz)\b")
+NEGATION_SCOPE = 3  # words marked after a negator
+
+
+def negated(text: str) -> str:
+    """The normalised text with up to NEGATION_SCOPE words after a negator ("not", "dont",
+    "never", ...) marked "neg_", within its clause: "i dont want to cut down" reads
+    "i dont neg_want neg_to neg_cut down", so a word model can tell it from "i want to cut down"."""
+    out: list[str] = []
+    for part in re.split(f"({_SCOPE_END.pattern})", normalise(text)):
+        left = 0
+        for word in part.split():
+            bare = word.strip('"()[]*-_~')
+            if bare in _NEGATORS:
+                out.append(word)
+                left = NEGATION_SCOPE
+            elif left and bare:
+                out.append("neg_" + word)
+                left -= 1
+            else:
+                out.append(word)
+    return " ".join(out)
