@@ -144,6 +144,7 @@ class _TurnRun:
         self.scratch: dict[str, Any] = {}
         self.replies: list[tuple[Reply, str, str]] = []  # with the flow and state it was said in
         self.notice: str | None = None
+        self.safety_events: list[str] = []  # categories recorded this turn (for metrics)
         snapshot = turn.dialog
         self.lost = snapshot is not None and not self.flows.has_state(snapshot.flow, snapshot.state)
         if snapshot is None or self.lost:
@@ -205,6 +206,7 @@ class _TurnRun:
             notice=self.notice,
             path=tuple(self.model.path),
             said_in=tuple(flow for _, flow, _ in self.replies),
+            safety_events=tuple(self.safety_events),
         )
 
     def dispatch(self) -> None:
@@ -455,9 +457,11 @@ class _TurnRun:
             turn.record_safety_event(
                 self.safety_hit.category, self.safety_hit.signal, flow, state, logged
             )
+            self.safety_events.append(self.safety_hit.category)
         for effect in self.model.effects:  # a yes or not sure to the direct question
             if isinstance(effect, SafetyConfirmed):
                 turn.record_safety_event(effect.category, effect.signal, *self.received_in, logged)
+                self.safety_events.append(effect.category)
         self.queue_replies(record=record)
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
