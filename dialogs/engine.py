@@ -16,6 +16,7 @@ from dialogs.features import FEATURES, Features
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
+from dialogs.messages import as_messages
 from dialogs.model import (
     ConsentAnswered,
     CountrySet,
@@ -466,25 +467,26 @@ class _TurnRun:
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
     def queue_replies(self, *, record: bool) -> None:
-        for reply, flow, state in self.replies:
-            self.turn.queue_reply(
-                text=reply.text,
-                choices=[{"data": c.data, "label": c.label} for c in reply.choices],
-                template=reply.template,
-                mi_code=reply.mi_code,
-                flow=flow,
-                state=state,
-                record=record,
+        for message in as_messages([reply for reply, _, _ in self.replies]):
+            attachment = message.attachment
+            self.turn.queue_message(
+                text=message.text,
+                choices=[{"data": c.data, "label": c.label} for c in message.choices],
                 attachment=(
                     None
-                    if reply.attachment is None
-                    else (
-                        reply.attachment.kind.value,
-                        reply.attachment.filename,
-                        reply.attachment.content,
-                    )
+                    if attachment is None
+                    else (attachment.kind.value, attachment.filename, attachment.content)
                 ),
             )
+        if record:
+            for reply, flow, state in self.replies:
+                self.turn.record_reply(
+                    text=reply.text,
+                    template=reply.template,
+                    mi_code=reply.mi_code,
+                    flow=flow,
+                    state=state,
+                )
 
     def log_inbound(self) -> int:
         inbound, (flow, state) = self.inbound, self.received_in
