@@ -31,6 +31,22 @@ SENDS = Counter("alongside_sends", "Messages Telegram accepted", registry=REGIST
 SEND_ERRORS = Counter(
     "alongside_send_errors", "Sends that failed, by kind", ["kind"], registry=REGISTRY
 )  # kind: blocked | too_many_requests | the Telegram error's type
+TOO_MANY_REQUESTS = Counter(
+    "alongside_too_many_requests",
+    "Requests Telegram answered 429 Too Many Requests (each retry counts)",
+    registry=REGISTRY,
+)
+SAFETY_EVENTS = Counter(
+    "alongside_safety_events",
+    "Safety events recorded by turns, by category",
+    ["category"],
+    registry=REGISTRY,
+)  # category: suicide | overdose | medical | violence | past | possible
+CHECKINS = Counter(
+    "alongside_checkins_sent",
+    "Scheduled check-ins queued for clients (sent from the outbox)",
+    registry=REGISTRY,
+)
 SCHEDULED = Counter(
     "alongside_scheduled_turns",
     "Clients given a check-in or a timed message by the scheduler",

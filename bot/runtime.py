@@ -286,6 +286,8 @@ class BotRuntime:
             entry, outcome = taken
             metrics.TURN_SECONDS.observe(time.monotonic() - began)
             metrics.TURNS.labels("duplicate" if outcome.duplicate else "done").inc()
+            for category in outcome.safety_events:
+                metrics.SAFETY_EVENTS.labels(category).inc()
             self.sender.wake(alerts=True)
             await after_turn(self.bot, entry, outcome)
             self.on_handled(entry.update_id)
@@ -300,6 +302,7 @@ class BotRuntime:
                     conversation.send_due, limit=CLAIM_BATCH, channel=CHANNEL
                 ):
                     metrics.SCHEDULED.inc(len(deliveries))
+                    metrics.CHECKINS.inc(sum(delivery.checkin for delivery in deliveries))
                     self.sender.wake()
                 outage.recovered()
             except Exception as error:

@@ -46,6 +46,10 @@ class SendPacer:
         self._lock = asyncio.Lock()
 
     async def wait(self, chat_id: int) -> None:
+        # A chat's own interval is waited out before the queue, so it holds back no other chat
+        # (each chat has one send at a time: `bot.sender`).
+        while (delay := self._chat_delay(chat_id)) > 0:
+            await self.sleep(delay)
         async with self._lock:
             while (delay := self._delay(chat_id)) > 0:
                 await self.sleep(delay)
@@ -61,9 +65,11 @@ class SendPacer:
         while self._recent and now - self._recent[0] >= 1.0:
             self._recent.popleft()
         overall = self._recent[0] + 1.0 - now if len(self._recent) >= self.per_second else 0.0
+        return max(overall, self._chat_delay(chat_id))
+
+    def _chat_delay(self, chat_id: int) -> float:
         last = self._last_by_chat.get(chat_id)
-        chat = last + self.chat_interval - now if last is not None else 0.0
-        return max(overall, chat)
+        return last + self.chat_interval - self.clock() if last is not None else 0.0
 
 
 async def send_due_once(bot: ExtBot[None], services: Services, pacer: SendPacer) -> int:

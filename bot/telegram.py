@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import Forbidden, InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.app import Services
+from bot.ratelimit import CountingRateLimiter
 from dialogs import InboundKind, TurnOutcome
 from storage import OutboxItem
 from storage.inbox import InboxEntry
@@ -63,7 +64,7 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .context_types(ContextTypes(bot_data=BotData))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_per_second, max_retries=3))
+        .rate_limiter(CountingRateLimiter(overall_max_rate=settings.send_per_second, max_retries=3))
         .updater(None)
         .build()
     )

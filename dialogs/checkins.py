@@ -220,7 +220,7 @@ def send_due(
     deliveries: list[Delivery] = []
     with claim_due(db, now, limit=limit, channel=channel) as claims:
         for claim in claims:
-            turn, outcomes = claim.turn, []
+            turn, outcomes, checked_in = claim.turn, [], False
             for timed in claim.timed or []:
                 turn.rhythm.mark_timed(timed.id, "sent")
                 outcomes.append(_timed_turn(claim, timed.trigger, clock, run_turn))
@@ -233,6 +233,7 @@ def send_due(
                     continue
                 if not busy:
                     outcomes.append(_timed_turn(claim, CHECKIN_TRIGGER, clock, run_turn))
+                    checked_in = bool(outcomes[-1].replies)
                 due = following_due(now, cadence, schedule.local_minute, offset)
                 turn.rhythm.advance(due, sent=not busy)
             if any(outcome.replies for outcome in outcomes):
@@ -244,6 +245,7 @@ def send_due(
                         path=tuple(step for outcome in outcomes for step in outcome.path),
                         replies=tuple(reply for outcome in outcomes for reply in outcome.replies),
                         said_in=tuple(flow for outcome in outcomes for flow in outcome.said_in),
+                        checkin=checked_in,
                     )
                 )
     return deliveries

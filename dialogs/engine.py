@@ -16,6 +16,7 @@ from dialogs.features import FEATURES, Features
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
+from dialogs.messages import as_messages
 from dialogs.model import (
     ConsentAnswered,
     CountrySet,
@@ -144,6 +145,7 @@ class _TurnRun:
         self.scratch: dict[str, Any] = {}
         self.replies: list[tuple[Reply, str, str]] = []  # with the flow and state it was said in
         self.notice: str | None = None
+        self.safety_events: list[str] = []  # categories recorded this turn (for metrics)
         snapshot = turn.dialog
         self.lost = snapshot is not None and not self.flows.has_state(snapshot.flow, snapshot.state)
         if snapshot is None or self.lost:
@@ -205,6 +207,7 @@ class _TurnRun:
             notice=self.notice,
             path=tuple(self.model.path),
             said_in=tuple(flow for _, flow, _ in self.replies),
+            safety_events=tuple(self.safety_events),
         )
 
     def dispatch(self) -> None:
@@ -455,32 +458,35 @@ class _TurnRun:
             turn.record_safety_event(
                 self.safety_hit.category, self.safety_hit.signal, flow, state, logged
             )
+            self.safety_events.append(self.safety_hit.category)
         for effect in self.model.effects:  # a yes or not sure to the direct question
             if isinstance(effect, SafetyConfirmed):
                 turn.record_safety_event(effect.category, effect.signal, *self.received_in, logged)
+                self.safety_events.append(effect.category)
         self.queue_replies(record=record)
         turn.save_dialog(self.model.flow, self.model.state, self.model.context)
 
     def queue_replies(self, *, record: bool) -> None:
-        for reply, flow, state in self.replies:
-            self.turn.queue_reply(
-                text=reply.text,
-                choices=[{"data": c.data, "label": c.label} for c in reply.choices],
-                template=reply.template,
-                mi_code=reply.mi_code,
-                flow=flow,
-                state=state,
-                record=record,
+        for message in as_messages([reply for reply, _, _ in self.replies]):
+            attachment = message.attachment
+            self.turn.queue_message(
+                text=message.text,
+                choices=[{"data": c.data, "label": c.label} for c in message.choices],
                 attachment=(
                     None
-                    if reply.attachment is None
-                    else (
-                        reply.attachment.kind.value,
-                        reply.attachment.filename,
-                        reply.attachment.content,
-                    )
+                    if attachment is None
+                    else (attachment.kind.value, attachment.filename, attachment.content)
                 ),
             )
+        if record:
+            for reply, flow, state in self.replies:
+                self.turn.record_reply(
+                    text=reply.text,
+                    template=reply.template,
+                    mi_code=reply.mi_code,
+                    flow=flow,
+                    state=state,
+                )
 
     def log_inbound(self) -> int:
         inbound, (flow, state) = self.inbound, self.received_in

@@ -66,6 +66,7 @@ class TurnOutcome:
     duplicate: bool = False  # the update was handled before; nothing changed
     path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
     said_in: tuple[str, ...] = ()  # the flow each reply was said in, in order
+    safety_events: tuple[str, ...] = ()  # the category of each safety event recorded
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,4 @@ class Delivery:
     path: tuple[str, ...] = ()  # transitions taken, as "flow#index" (no client text)
     replies: tuple[Reply, ...] = ()  # what was queued, as the turns' outcomes had it
     said_in: tuple[str, ...] = ()  # the flow each reply was said in
+    checkin: bool = False  # a scheduled check-in is among them (not only a timed message)

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -154,6 +160,11 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         audit.record_now(
             db, actor=who.account.username, action=action, address=address(request), **fields
         )
+
+    @app.get("/healthz")
+    def healthz() -> PlainTextResponse:
+        """The process is up (for a container's health check); no database, no session."""
+        return PlainTextResponse("ok\n")
 
     # -- signing in and out ----------------------------------------------------------------
 

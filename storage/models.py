@@ -140,6 +140,7 @@ class OutboxMessage(SQLModel, table=True):
     attachment_name: str | None = Field(default=None, max_length=128)
     attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     attempts: int = 0
+    part: int = 0  # 0: a turn's first message; later parts wait behind other clients' first
     created_at: datetime = _when()
     sent_at: datetime | None = _when(nullable=True)
 

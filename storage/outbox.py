@@ -2,7 +2,9 @@
 while it is being sent.
 
 A reply is sendable when no older reply of the same client is still pending, so each client's
-replies go out in order. On PostgreSQL a claim holds the row `FOR UPDATE SKIP LOCKED` in a
+replies go out in order. Each client's first message of a turn is offered before later
+messages of other clients' turns, so a queue of long answers does not hold back a new
+conversation's first reply. On PostgreSQL a claim holds the row `FOR UPDATE SKIP LOCKED` in a
 transaction for the length of the send and marks it sent in that same transaction: another
 process skips the row, and the client's later rows wait behind it, so no reply goes out twice
 unless a process dies between the send and the commit (then once more, at most). A client sent
@@ -34,9 +36,10 @@ def sendable(
     skip: Collection[int] = (),
     chat_interval: float = 0.0,
 ) -> list[OutboxItem]:
-    """The oldest pending reply of each reachable client on `channel` (not of `skip`), oldest
-    first, at most `limit`. On PostgreSQL, not of a client sent a message less than
-    `chat_interval` seconds ago by any process (one process paces itself in memory)."""
+    """The oldest pending reply of each reachable client on `channel` (not of `skip`), turns'
+    first messages first, then oldest first, at most `limit`. On PostgreSQL, not of a client
+    sent a message less than `chat_interval` seconds ago by any process (one process paces
+    itself in memory)."""
     older = aliased(OutboxMessage)
     query: Any = (
         select(OutboxMessage, col(Client.channel), col(Client.external_id))
@@ -51,7 +54,7 @@ def sendable(
                 col(older.id) < col(OutboxMessage.id),
             ),
         )
-        .order_by(col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.part) > 0, col(OutboxMessage.id))  # first replies first
         .limit(limit)
     )
     if skip:

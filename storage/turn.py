@@ -71,6 +71,7 @@ class Turn:
         self._session = session
         self._client = client
         self.now = now or utcnow()
+        self._parts_queued = 0  # messages queued in this turn (outbox `part`)
         if by_client:  # a scheduled turn (a check-in) is not the client being active
             client.last_active_at = self.now
             client.unreachable = False  # they wrote to us, so they can be written to
@@ -267,8 +268,21 @@ class Turn:
         record: bool,
         attachment: tuple[str, str, bytes] | None = None,
     ) -> None:
-        """Queue a reply for delivery; `record` also writes it to the transcript. An
-        `attachment` is (kind, file name, content); only its name goes into the transcript."""
+        """One reply as one message: queued for delivery and, with `record`, written to the
+        transcript."""
+        self.queue_message(text=text, choices=choices, attachment=attachment)
+        if record:
+            self.record_reply(text=text, template=template, mi_code=mi_code, flow=flow, state=state)
+
+    def queue_message(
+        self,
+        *,
+        text: str,
+        choices: list[dict[str, str]],
+        attachment: tuple[str, str, bytes] | None = None,
+    ) -> None:
+        """Queue a message for delivery. An `attachment` is (kind, file name, content). The
+        turn's first message is part 0; later ones give way to other clients' first ones."""
         kind, name, content = attachment or (None, None, None)
         self._session.add(
             OutboxMessage(
@@ -278,19 +292,25 @@ class Turn:
                 attachment_kind=kind,
                 attachment_name=name,
                 attachment=content,
+                part=self._parts_queued,
                 created_at=self.now,
             )
         )
-        if record:
-            self._record(
-                direction="out",
-                kind="reply",
-                text=text,
-                template=template,
-                mi_code=mi_code,
-                flow=flow,
-                state=state,
-            )
+        self._parts_queued += 1
+
+    def record_reply(
+        self, *, text: str, template: str, mi_code: str, flow: str, state: str
+    ) -> None:
+        """One part of what the bot said, with its template and MI code, in the transcript."""
+        self._record(
+            direction="out",
+            kind="reply",
+            text=text,
+            template=template,
+            mi_code=mi_code,
+            flow=flow,
+            state=state,
+        )
 
     def _record(self, **fields: Any) -> TranscriptEvent:
         fields.setdefault("created_at", self.now)

@@ -31,8 +31,12 @@ def bot_services(tmp_path: Path, double: TelegramDouble, **settings: Any) -> Ite
         Settings(
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=double.base_url,
-            ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
-            **{"TELEGRAM_POLL_TIMEOUT": 1, "ALONGSIDE_CHAT_SEND_INTERVAL": 0, **settings},
+            **{
+                "ALONGSIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'alongside.db'}",
+                "TELEGRAM_POLL_TIMEOUT": 1,
+                "ALONGSIDE_CHAT_SEND_INTERVAL": 0,
+                **settings,
+            },
         )
     )
     try:

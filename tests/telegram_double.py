@@ -183,6 +183,47 @@ class TelegramDouble:
         }
         return self._push({"callback_query": query})
 
+    def push_forged_callback(self, chat_id: int, data: str) -> int:
+        """A tap on a button the bot never sent (a forged or replayed callback)."""
+        query_id = str(next(self._callback_ids))
+        self._callback_chats[query_id] = chat_id
+        message = {
+            "message_id": 10**9 + next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Client"},
+            "from": BOT_USER,
+            "text": "a message the bot never sent",
+        }
+        query = {
+            "id": query_id,
+            "from": _user(chat_id, "en"),
+            "chat_instance": f"instance-{chat_id}",
+            "data": data,
+            "message": message,
+        }
+        return self._push({"callback_query": query})
+
+    def push_channel_post(self, chat_id: int, text: str) -> int:
+        post = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "channel", "title": "A channel"},
+            "text": text,
+        }
+        return self._push({"channel_post": post})
+
+    def push_edit(self, chat_id: int, text: str) -> int:
+        """A private message edited after it was sent."""
+        edited = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()) - 60,
+            "edit_date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Client"},
+            "from": _user(chat_id, "en"),
+            "text": text,
+        }
+        return self._push({"edited_message": edited})
+
     def tap(self, chat_id: int, label: str, message: Sent | None = None) -> int:
         """Tap the button labelled `label` on `message` (default: the latest message)."""
         message = message or self.chats[chat_id].messages[-1]

@@ -53,3 +53,33 @@ async def test_health_readiness_and_metrics(services: Services, double: Telegram
         not_ready = await http.get("/readyz")
         assert not_ready.status_code == 503
         assert not_ready.json()["checks"]["database"] is False
+
+
+async def test_metrics_count_safety_events_by_category_and_429s(
+    services: Services, double: TelegramDouble
+) -> None:
+    double.too_many[ALEX] = 1  # Telegram answers the first send 429 Too Many Requests
+    async with (
+        running(services, double) as bot,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}") as http,
+    ):
+        before = _samples((await http.get("/metrics")).text)
+        await Person(bot, ALEX).says("/start")
+        await double.wait_until(lambda: len(double.chats[ALEX].messages) >= 1, timeout=15)
+        await Person(bot, ALEX).says("i want to end it all tonight")
+        after = _samples((await http.get("/metrics")).text)
+
+    def grew(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    assert grew('alongside_safety_events_total{category="suicide"}') == 1
+    assert grew("alongside_too_many_requests_total") == 1
+    assert grew('alongside_send_errors_total{kind="too_many_requests"}') == 0  # retried
+    assert double.chats[ALEX].messages  # and delivered
+    assert "alongside_checkins_sent_total" in after  # the scheduler's (tests/test_scheduling.py)
+
+
+def _samples(scraped: str) -> dict[str, float]:
+    """Prometheus text as {sample with its labels: value} (comments left out)."""
+    pairs = (line.rsplit(" ", 1) for line in scraped.splitlines() if not line.startswith("#"))
+    return {name: float(value) for name, value in pairs}

@@ -67,3 +67,17 @@ def test_a_chat_sent_to_lately_by_any_process_waits(postgres_db: Database) -> No
     assert [i.text for i in sendable(postgres_db, channel="telegram", chat_interval=0.1)] == [
         "next"
     ]
+
+
+def test_a_turns_first_message_is_offered_before_later_parts_of_older_turns(
+    db: Database,
+) -> None:
+    a = queue(db, "1", "a1")
+    with Session(db.engine) as session:  # the older turn's second part
+        session.add(OutboxMessage(client_id=a, text="a2", part=1))
+        session.commit()
+    first = claim(db, sendable(db, channel="telegram")[0].id)
+    assert first is not None
+    first.sent()
+    queue(db, "2", "b1")  # a newer turn, after a2 was queued
+    assert [item.text for item in sendable(db, channel="telegram")] == ["b1", "a2"]

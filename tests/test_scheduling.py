@@ -110,6 +110,7 @@ def test_a_restart_inside_the_due_window_sends_once(
     first = restarted.send_due()
     again = restarted.send_due()
     assert [d.external_id for d in first] == ["client-1"] and again == []
+    assert first[0].checkin  # counted as a check-in sent (bot.metrics)
     assert checkins_sent(db) == {"client-1": 1}
     # The next one is in the future, at nine, not one per missed day.
     assert schedule_of(db, "client-1").next_due_at == datetime(2026, 12, 5, 9, 0, tzinfo=UTC)

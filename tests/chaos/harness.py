@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from dialogs import Conversation, FlowSet, Inbound, InboundKind
+from dialogs.messages import as_messages
 from prompts import Renderer
 from storage import Database
 from tests.telegram_bot import TOKEN
@@ -46,7 +47,8 @@ def script(client: int, texts: int) -> list[str]:
 def expected_replies(
     flows: FlowSet, renderer: Renderer, scripts: list[list[str]]
 ) -> list[list[str]]:
-    """What each client should see, from the engine in this process (a scratch SQLite file)."""
+    """What each client should see (a turn's parts joined into messages as the bot sends
+    them), from the engine in this process (a scratch SQLite file)."""
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{folder}/reference.db")
         db.migrate()
@@ -63,7 +65,8 @@ def expected_replies(
                     text=line[1:] if is_command else line,
                     locale="en",
                 )
-                replies.extend(reply.text for reply in conversation.handle(inbound).replies)
+                outcome = conversation.handle(inbound)  # as Telegram messages: parts joined
+                replies.extend(message.text for message in as_messages(list(outcome.replies)))
             seen.append(replies)
         db.dispose()
     return seen
