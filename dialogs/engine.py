@@ -44,7 +44,6 @@ UNPLACED = frozenset(
         "system/scale_please",
         "system/not_understood",
         "hearing/goal_words",
-        "hearing/which_word",
     }
 )
 UNPLACED_COUNT = "unplaced"  # context: answers in a row the bot could not place
@@ -314,7 +313,7 @@ class _TurnRun:
             self.ask(hint="system/not_understood")
             return
         self.say_model_says()
-        hearing.deepen(self, said_complex=any(r.mi_code == "CR" for r, _, _ in self.replies))
+        hearing.deepen(self)
         self.follow_handoffs()
         replay, self.model.replay = self.model.replay, None
         if replay is not None and self.flows[self.model.flow].state(self.model.state).expects == (
@@ -376,7 +375,7 @@ class _TurnRun:
                 else:
                     hearing.step_aside(self, hearing.STEER)
                 return
-            if unplaced == UNPLACED_PATIENCE:
+            if unplaced % UNPLACED_PATIENCE == 0:  # where nothing else can be offered: alternate
                 hint = "hearing/another_way"
         else:
             self.model.context.pop(UNPLACED_COUNT, None)

@@ -18,12 +18,11 @@ from dialogs.turn import TurnContext
 from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
 from dialogs.understanding.knowledge import answer_template
 from dialogs.understanding.subjects import family, find_subject
-from dialogs.understanding.wording import area_words as touched_words
 
 # Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
 OWN_ANSWERS: Final = frozenset({"welcome", "safety", "forget"})
-LISTEN, STEER = "listen", "steer"
-_OWN_LOOP = frozenset({LISTEN, STEER}) | {"welcome", "safety", "forget"}
+LISTEN, STEER, WELCOME = "listen", "steer", "welcome"
+_OWN_LOOP = frozenset({LISTEN, STEER}) | OWN_ANSWERS
 SCORE = "score"  # the trigger a ruler answer fires (dialogs/flows.py SCORE_TRIGGER)
 STOPPED = "stopped"  # context flag: the client asked to stop; the next message picks up again
 UNDERSTOOD = "understood"  # scratch: what this turn's open answer meant
@@ -36,7 +35,16 @@ GOAL_STATES: Final = frozenset(  # where the answer is kept as a goal or a step,
 
 # A typed yes, no, not sure or "safer", as the key of whichever button means it here.
 POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
-    Polarity.YES: ("yes", "info_yes", "diary_yes", "review_yes", "agree", "activity_done"),
+    Polarity.YES: (
+        "yes",
+        "info_yes",
+        "diary_yes",
+        "review_yes",
+        "agree",
+        "activity_done",
+        "explore",
+        "doable",
+    ),
     Polarity.NO: (
         "no",
         "info_no",
@@ -84,7 +92,8 @@ _AT_THE_BOT = re.compile(
 )
 # At an open question, a question must look like one to be answered instead of heard.
 _ASKS = re.compile(
-    r"\?|(?:^|[.!,;]\s*)(?:how|what|whats|where|wheres|when|why|who|which|is|are|can|could|"
+    r"\?|(?:^|[.!,;]\s*)(?:(?:wait|so|but|and|ok|also|btw|hey|oh|um)\W+)?"
+    r"(?:how|what|whats|where|wheres|when|why|who|which|is|are|can|could|"
     r"should|would|will|do|does|did|any|anything|u know)\b",
     re.IGNORECASE,
 )
@@ -98,6 +107,11 @@ _SUSTAIN_WORDS = re.compile(
     r"\b(?:not (?:that|so) bad|not a problem|no problem|fine with|don'?t need|dont need|"
     r"not bothered|not looking to|no reason to|just beers?|everyone does|it'?s fine|its fine|"
     r"i'?m fine|im fine|don'?t want to (?:stop|change|quit)|dont want to (?:stop|change|quit))\b",
+    re.IGNORECASE,
+)
+_OPENS_WITH_ANSWER = re.compile(
+    r"\W*(?:yes|yeah|yep|yup|ya|yea|no|nah|nope|not really|not sure|maybe|dunno|idk|sure|ok|"
+    r"okay|go on|god no|hell no)\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.!?;,\n]+")
@@ -119,6 +133,8 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     """Act on what `text` means. None: the step has handled the turn. A string: the words the
     state's handler should take as the answer (the text itself, or what is left of it)."""
     model = run.model
+    if model.flow == WELCOME and expects == "choice":
+        return _before_consent(run, text, offered)
     if model.flow in OWN_ANSWERS:
         return text
     if model.context.pop(STOPPED, False):  # back after a stop: pick up where we were
@@ -134,7 +150,10 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if (intent is Intent.STOP and _STOP_WORDS.search(text)) or fed_up:
         rest(run)
         return None
-    asks = intent is Intent.QUESTION and _ASKS.search(text) is not None
+    # At buttons or a ruler, words that ask are a question whatever the classifier says.
+    unplaceable = expects != "text" and (understood.polarity, understood.score) == (None, None)
+    asking = intent is Intent.QUESTION or (unplaceable and intent is Intent.ANSWER)
+    asks = asking and _ASKS.search(text) is not None
     if asks and (understood.topic is not None or expects != "text"):
         run.say(answer_template(understood.topic))
         run.ask()
@@ -167,6 +186,29 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     return text
 
 
+def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | None:
+    """Before consent nothing the client writes is kept, but they are still heard: "ya ok" or
+    "nah" answers the consent question, a question gets its answer, and someone who starts
+    telling their story is asked, kindly, for the consent first. Never a goal, never a word
+    kept: only the button it means."""
+    understood = understand(text, expects="choice")
+    if understood.intent is Intent.QUESTION and _ASKS.search(text):
+        run.say(answer_template(understood.topic))
+        run.ask()
+        return None
+    polarity = _typed_polarity(understood, text)
+    if polarity is not None and understood.intent in _ANSWERING:
+        key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
+        if key is not None:
+            run.model.choice = key
+            run.fire(key)
+            return None
+    if len(text.split()) > 3:  # their story, before they have said it may be kept
+        run.ask(hint="hearing/consent_first")
+        return None
+    return text
+
+
 def _named_in_passing(text: str) -> str | None:
     """A subject the first answer names plainly in one of its sentences ("its about drinking",
     "3-4 beers most nights"): one the lexicon knows for sure, and only one."""
@@ -181,9 +223,9 @@ def _choice(
     run: TurnContext, text: str, understood: Understanding, offered: list[str]
 ) -> str | None:
     """A button question answered in words: the button it means, or a feeling met as one."""
-    polarity = understood.polarity
-    if polarity is None and understood.intent is Intent.NON_ANSWER:
-        polarity = Polarity.UNSURE  # "whatever", "dunno": not sure is a full answer
+    polarity = _typed_polarity(understood, text)
+    if polarity is None and understood.talk is Talk.CHANGE and "explore" in offered:
+        polarity = Polarity.YES  # "less of it" to "think about what change could look like?"
     if polarity is not None and understood.intent in _ANSWERING:
         key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
         if key is not None:
@@ -199,6 +241,18 @@ def _choice(
         run.ask(hint="hearing/options_again")
         return None
     return text
+
+
+def _typed_polarity(understood: Understanding, text: str) -> Polarity | None:
+    """A yes, no or not sure only when the text is one: short, or opening with it ("yes but
+    only on weekdays"); a "maybe" inside a sentence about weekends is not "not sure". "Safer"
+    is specific enough anywhere."""
+    polarity = understood.polarity
+    if polarity is None and understood.intent is Intent.NON_ANSWER:
+        return Polarity.UNSURE  # "whatever", "dunno": not sure is a full answer
+    if polarity is Polarity.SAFER or len(text.split()) <= 4 or _OPENS_WITH_ANSWER.match(text):
+        return polarity
+    return None
 
 
 def rest(run: TurnContext) -> None:
@@ -274,30 +328,26 @@ def _subject(run: TurnContext, text: str, understood: Understanding) -> str | No
         return understood.subject.word
     if len(text.split()) <= 3:
         return text.strip()
-    run.ask(hint="hearing/which_word")
+    run.say("hearing/which_word")  # the question again, in fewer words
     return None
 
 
-def deepen(run: TurnContext, *, said_complex: bool) -> None:
-    """After an open answer is taken, add a complex reflection: to its change talk always (MI
-    reflects change talk selectively), and where the turn has none yet, to the parts of life it
-    touches. The talk classifier is not sure enough on its own (about 0.75 cross-validated), so
-    change talk must also be in the words, with no sustain talk beside it: a misreflected "i'm
-    fine with it" would be persuasion. Not in listening, where every message is reflected."""
+def deepen(run: TurnContext) -> None:
+    """After an open answer is taken, reflect its change talk (MI reflects change talk
+    selectively). The talk classifier is not sure enough on its own, so change talk must also be
+    in the words, with no sustain talk beside it: a misreflected "i'm fine with it" would be
+    persuasion. (Naming the life areas an answer touched was tried here and dropped: "every nite
+    after work" is no cost to their work.) Not in listening, where every message is reflected."""
     understood = run.scratch.pop(UNDERSTOOD, None)
     model = run.model
     if not isinstance(understood, Understanding) or model.flow in _OWN_LOOP:
         return
     text = model.text or ""
     change = understood.talk is Talk.CHANGE and _CHANGE_WORDS.search(text) is not None
-    if change and not _SUSTAIN_WORDS.search(text):
-        template = "hearing/change_talk"  # change talk is always reflected
-    elif understood.areas and not said_complex:
-        template = "hearing/areas"
-    else:
+    if not change or _SUSTAIN_WORDS.search(text):
         return
     model.facts[DEEPENED] = int(model.facts.get(DEEPENED, 0)) + 1
-    run.say(template, touched=touched_words(understood.areas))
+    run.say("hearing/change_talk")
 
 
 def _empty(understood: Understanding, text: str) -> bool:

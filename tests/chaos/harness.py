@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,20 +261,22 @@ class Load:
     env: dict[str, str] = field(default_factory=dict)  # settings for the bot process
 
 
-async def killed(
-    double: TelegramDouble, url: str, load: Load, log: Path, kills: int, cwd: Path = ROOT
+async def _one_bot_under_load(
+    double: TelegramDouble,
+    url: str,
+    load: Load,
+    log: Path,
+    cwd: Path,
+    upset: Callable[[BotProcess, Figures], Awaitable[None]],
 ) -> Figures:
-    """SIGKILL `kills` times during the load, each time restarted at once."""
+    """One bot process through the whole load, with `upset` done to it while the clients
+    write; stopped cleanly at the end, and every reply tallied."""
     bot, figures = BotProcess(bot_env(double, url, **load.env), log, cwd), Figures()
     await bot.start()
     try:
         await started(double)
         sending = asyncio.create_task(send_scripts(double, load.scripts, load.interval))
-        for _ in range(kills):
-            await asyncio.sleep(random.uniform(0.5, 1.2))
-            await bot.kill()
-            await bot.start()
-            await started(double)
+        await upset(bot, figures)
         pushed = await sending
         await settle(double, load.expected, load.settle_seconds)
         figures.exits.append(await bot.terminate())
@@ -282,6 +284,21 @@ async def killed(
         await bot.stop()
     figures.stops = bot.stops
     return tally(double, load.expected, pushed, url, figures)
+
+
+async def killed(
+    double: TelegramDouble, url: str, load: Load, log: Path, kills: int, cwd: Path = ROOT
+) -> Figures:
+    """SIGKILL `kills` times during the load, each time restarted at once."""
+
+    async def kill(bot: BotProcess, _: Figures) -> None:
+        for _ in range(kills):
+            await asyncio.sleep(random.uniform(0.5, 1.2))
+            await bot.kill()
+            await bot.start()
+            await started(double)
+
+    return await _one_bot_under_load(double, url, load, log, cwd, kill)
 
 
 async def terminated(
@@ -289,22 +306,14 @@ async def terminated(
 ) -> Figures:
     """One SIGTERM (a redeploy) 3 s into the load, killed if still running 10 s later as
     `docker stop` does; started again once it has exited."""
-    bot, figures = BotProcess(bot_env(double, url, **load.env), log, cwd), Figures()
-    await bot.start()
-    try:
-        await started(double)
-        sending = asyncio.create_task(send_scripts(double, load.scripts, load.interval))
+
+    async def redeploy(bot: BotProcess, figures: Figures) -> None:
         await asyncio.sleep(3)
         figures.exits.append(await bot.terminate(DOCKER_STOP_SECONDS))
         await bot.start()
         await started(double)
-        pushed = await sending
-        await settle(double, load.expected, load.settle_seconds)
-        figures.exits.append(await bot.terminate())
-    finally:
-        await bot.stop()
-    figures.stops = bot.stops
-    return tally(double, load.expected, pushed, url, figures)
+
+    return await _one_bot_under_load(double, url, load, log, cwd, redeploy)
 
 
 async def doubled(

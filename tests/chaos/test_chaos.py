@@ -61,11 +61,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         Database(url).migrate()
         yield url
         return
-    url = request.getfixturevalue("postgres_url")
-    db = Database(url)
+    request.getfixturevalue("emptied")
+    yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def emptied(postgres_url: str) -> None:
+    """The shared test database with every table emptied, for a run of the real bot."""
+    db = Database(postgres_url)
     _empty_tables(db)
     db.dispose()
-    yield url
 
 
 @pytest.fixture
@@ -100,11 +105,8 @@ async def test_a_sigterm_during_the_load_finishes_the_work_and_exits_0(
 
 @pytest.mark.postgres
 async def test_two_processes_on_one_token_and_database_answer_each_text_once(
-    double: TelegramDouble, postgres_url: str, load: Load, tmp_path: Path
+    double: TelegramDouble, postgres_url: str, emptied: None, load: Load, tmp_path: Path
 ) -> None:
-    db = Database(postgres_url)
-    _empty_tables(db)
-    db.dispose()
     log = tmp_path / "bot.log"
     figures = await harness.doubled(double, postgres_url, load, log)
     print(f"two processes: {figures}")
@@ -115,11 +117,8 @@ async def test_two_processes_on_one_token_and_database_answer_each_text_once(
 
 @pytest.mark.postgres
 async def test_when_the_poller_is_killed_the_other_process_takes_over(
-    double: TelegramDouble, postgres_url: str, load: Load, tmp_path: Path
+    double: TelegramDouble, postgres_url: str, emptied: None, load: Load, tmp_path: Path
 ) -> None:
-    db = Database(postgres_url)
-    _empty_tables(db)
-    db.dispose()
     log = tmp_path / "bot.log"
     figures = await harness.poller_killed(double, postgres_url, load, log)
     print(f"poller killed: {figures}")
