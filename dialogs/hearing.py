@@ -248,8 +248,8 @@ def _typed_polarity(understood: Understanding, text: str) -> Polarity | None:
     only on weekdays"); a "maybe" inside a sentence about weekends is not "not sure". "Safer"
     is specific enough anywhere."""
     polarity = understood.polarity
-    if polarity is None and understood.intent is Intent.NON_ANSWER:
-        return Polarity.UNSURE  # "whatever", "dunno": not sure is a full answer
+    if polarity is None and understood.intent is Intent.NON_ANSWER and not text.strip().isdigit():
+        return Polarity.UNSURE  # "whatever", "dunno": not sure is a full answer ("7" is a typo)
     if polarity is Polarity.SAFER or len(text.split()) <= 4 or _OPENS_WITH_ANSWER.match(text):
         return polarity
     return None

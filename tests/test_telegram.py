@@ -138,11 +138,23 @@ async def test_typing_where_a_button_is_expected_gets_a_hint_with_the_buttons(
 ) -> None:
     await alex.says("/start")
 
-    replies = await alex.says("hmm, what is this?")
+    replies = await alex.says("7")
 
     assert len(replies) == 1
     assert "tap a button" in replies[0].text
     assert labels(replies[0]) == CONSENT_BUTTONS
+
+
+async def test_a_question_before_consent_is_answered_then_the_consent_asked_again(
+    alex: Person,
+) -> None:
+    await alex.says("/start")
+
+    replies = await alex.says("hmm, what is this?")
+
+    text = "\n".join(reply.text for reply in replies)
+    assert "I'm not a person" in text and "Is it OK for me to keep our conversation?" in text
+    assert labels(replies[-1]) == CONSENT_BUTTONS
 
 
 async def test_rulers_are_buttons_0_to_10_in_two_rows_and_a_typed_number_works_too(
