@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from dialogs.safety import screen
-from dialogs.safety.model import THRESHOLD, train
+from dialogs.safety.model import ASK_THRESHOLD, THRESHOLD, train
 from dialogs.safety.screen import plain_text
 from tests.safety.labelled import CRISIS, HOLDOUT_NOTES, HOLDOUTS, TUNED, Score, load, score
 
@@ -28,20 +28,40 @@ RECALL_TARGET, FALSE_ALARM_LIMIT = 0.98, 0.05
 ORDINARY_ALARM_LIMIT, ORDINARY_ASKED_LIMIT = 0.005, 0.02  # on the ordinary-conversation set
 
 
-def cross_validated(pairs: list[tuple[str, str]], folds: int = 10) -> Score:
+def cross_validated(
+    pairs: list[tuple[str, str]], folds: int = 10, ask_thresholds: tuple[float, ...] = ()
+) -> dict[float, Score]:
     """The screen with its second opinion learnt without the messages it is tested on (the
-    rules still saw them all): each tenth scored by a classifier learnt from the rest."""
-    total = Score()
+    rules still saw them all): each tenth scored by a classifier learnt from the rest. One
+    score per threshold for asking directly (the one in use if none are given)."""
+    totals: dict[float, Score] = {}
     for fold in range(folds):
         test = pairs[fold::folds]
         rest = [pair for i, pair in enumerate(pairs) if i % folds != fold]
-        result = score(test, train(plain_text, rest))
-        total.total.update(result.total)
-        total.right.update(result.right)
-        total.alarmed.update(result.alarmed)
-        total.checked.update(result.checked)
-        total.misses.extend(result.misses)
-    return total
+        model = train(plain_text, rest)
+        for ask in ask_thresholds or (model.ask_threshold,):
+            model.ask_threshold = ask
+            result, total = score(test, model), totals.setdefault(ask, Score())
+            total.total.update(result.total)
+            total.right.update(result.right)
+            total.alarmed.update(result.alarmed)
+            total.checked.update(result.checked)
+            total.misses.extend(result.misses)
+    return totals
+
+
+def thresholds(pairs: list[tuple[str, str]]) -> None:
+    """How the threshold for asking directly trades questions on ordinary messages against
+    suicide messages met, cross-validated on the tuned sets (held-out sets play no part)."""
+    candidates = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+    print("\nAsking directly on the model's belief in suicide (10-fold cross-validated):")
+    for ask, result in sorted(cross_validated(pairs, ask_thresholds=candidates).items()):
+        ordinary = result.total["ordinary"]
+        asked = result.checked["ordinary"] + result.false_alarms
+        print(
+            f"  ask at {ask:4.2f}: suicide met {result.response_recall('suicide'):5.3f}, "
+            f"ordinary messages asked or alarmed {asked / ordinary:6.2%} ({asked}/{ordinary})"
+        )
 
 
 def report(
@@ -107,15 +127,21 @@ def throughput(messages: list[str], seconds: float = 2.0) -> tuple[float, float]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every message it got wrong")
+    parser.add_argument(
+        "--thresholds", action="store_true", help="cross-validate the threshold for asking"
+    )
     args = parser.parse_args()
     tuned = load(*TUNED)
     met = report("Tuned sets (" + ", ".join(TUNED) + ")", tuned, args.misses)
     report(
-        f"Tuned sets, second opinion cross-validated (10 folds, threshold {THRESHOLD})",
+        f"Tuned sets, second opinion cross-validated (10 folds, threshold {THRESHOLD}, "
+        f"asking at {ASK_THRESHOLD})",
         tuned,
         args.misses,
-        cross_validated(tuned),
+        cross_validated(tuned)[ASK_THRESHOLD],
     )
+    if args.thresholds:
+        thresholds(tuned)
     held = []
     for name in HOLDOUTS:
         holdout = load(name)

@@ -25,6 +25,9 @@ from dialogs.yamlfile import load_yaml
 LABELLED = Path(__file__).parent / "labelled"
 CRISIS_LABELS = ("suicide", "overdose", "medical", "violence")
 THRESHOLD = 0.9  # the share of belief in some crisis category needed to speak
+# Belief in suicide, alone, at which the bot asks directly ("are you having thoughts of ending
+# your life?") instead of staying silent: an indirect sign is met with a question, not an alarm.
+ASK_THRESHOLD = 0.7
 REGULARISATION = 4.0  # LogisticRegression's C: less smoothing than the default 1.0
 
 
@@ -41,14 +44,22 @@ def labelled_messages(directory: Path = LABELLED) -> list[tuple[str, str]]:
 class Opinion:
     category: str  # the most likely crisis category
     belief: float  # the share of belief in any crisis category, 0..1
+    suicide: float = 0.0  # the share of belief in suicide alone
 
 
 class Classifier:
     """Word (1-2) and character (2-5, within words) TF-IDF n-grams, one logistic regression
     over the labels (crisis categories, past and ordinary), classes weighted to balance."""
 
-    def __init__(self, examples: Sequence[tuple[str, str]]) -> None:
-        """`examples`: (label, normalised text) pairs."""
+    def __init__(
+        self,
+        examples: Sequence[tuple[str, str]],
+        threshold: float = THRESHOLD,
+        ask_threshold: float = ASK_THRESHOLD,
+    ) -> None:
+        """`examples`: (label, normalised text) pairs. `threshold`: the belief in a crisis
+        needed to raise one; `ask_threshold`: the belief in suicide needed to ask directly."""
+        self.threshold, self.ask_threshold = threshold, ask_threshold
         self.pipeline = Pipeline(
             [
                 (
@@ -82,7 +93,11 @@ class Classifier:
     def opinion(self, plain: str) -> Opinion:
         beliefs = self.beliefs(plain)
         crisis = {label: beliefs.get(label, 0.0) for label in CRISIS_LABELS}
-        return Opinion(category=max(crisis, key=crisis.__getitem__), belief=sum(crisis.values()))
+        return Opinion(
+            category=max(crisis, key=crisis.__getitem__),
+            belief=sum(crisis.values()),
+            suicide=crisis["suicide"],
+        )
 
 
 def train(plain: Callable[[str], str], examples: Sequence[tuple[str, str]]) -> Classifier:

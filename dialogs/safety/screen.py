@@ -20,7 +20,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from dialogs.safety.meaning import BOUNDARY, Reading, read
-from dialogs.safety.model import THRESHOLD, Classifier, labelled_messages, train
+from dialogs.safety.model import Classifier, labelled_messages, train
 from dialogs.yamlfile import load_yaml
 
 
@@ -105,6 +105,7 @@ _TOKENS: dict[str, str] = {
     "he'll": "he will",
     "she'll": "she will",
     "they'll": "they will",
+    "theyll": "they will",
     "he'd": "he would",
     "she'd": "she would",
     "they'd": "they would",
@@ -398,14 +399,18 @@ def classifier() -> Classifier:
 
 
 MODEL_MIN_WORDS = 4  # "pills", "keep it": too few words for a hunch to mean anything
+ASK_MIN_WORDS = 6  # "it has gone already": too few for a weaker hunch to be worth a question
 
 
 def _by_model(model: Classifier, plain: str) -> tuple[Category, str] | None:
-    if len(plain.split()) < MODEL_MIN_WORDS:
+    words = len(plain.split())
+    if words < MODEL_MIN_WORDS:
         return None
     opinion = model.opinion(plain)
-    if opinion.belief < THRESHOLD:
-        return None
+    if opinion.belief < model.threshold:
+        # Not sure enough of a crisis; sure enough of a sign of suicide to ask about it.
+        asks = words >= ASK_MIN_WORDS and opinion.suicide >= model.ask_threshold
+        return (Category.POSSIBLE, "model") if asks else None
     if opinion.category == Category.SUICIDE:  # words like its sets, but no rule: ask directly
         return Category.POSSIBLE, "model"
     return Category(opinion.category), "model"

@@ -8,9 +8,9 @@ import yaml
 
 from bot.fidelity import SCRIPTS_DIR
 from dialogs.safety import Category, normalise, screen
-from dialogs.safety.model import THRESHOLD, Classifier, labelled_messages
+from dialogs.safety.model import ASK_THRESHOLD, THRESHOLD, Classifier, labelled_messages
 from dialogs.safety.screen import by_rules, classifier, plain_text, rules
-from tests.safety.labelled import CRISIS, HOLDOUTS, TUNED, load, score
+from tests.safety.labelled import CRISIS, HOLDOUTS, MODEL_ONLY, TUNED, load, score
 
 RECALL_TARGET = 0.98  # each crisis category, right category
 PAST_TARGET = 0.9  # historic mentions recognised as such (a miss is an alarm or nothing)
@@ -151,7 +151,7 @@ def test_the_screen_is_deterministic(tuned: list[tuple[str, str]]) -> None:
 
 def test_the_second_opinion_learns_from_the_labelled_sets_and_never_the_held_out_one() -> None:
     taught = {message for _, message in labelled_messages()}
-    assert taught == {message for _, message in load(*TUNED)}
+    assert taught == {message for _, message in load(*TUNED, *MODEL_ONLY)}
     assert not taught & {message for _, message in load(*HOLDOUTS)}
 
 
@@ -179,7 +179,10 @@ def test_the_second_opinion_speaks_only_when_the_rules_are_silent_and_it_is_sure
             heard += 1
             plain = plain_text(message)
             assert by_rules(rules(), plain) is None, message
-            assert classifier().opinion(plain).belief >= THRESHOLD, message
+            opinion = classifier().opinion(plain)
+            sure = opinion.belief >= THRESHOLD
+            asks = found.category is Category.POSSIBLE and opinion.suicide >= ASK_THRESHOLD
+            assert sure or asks, message
     assert heard < len(load(*TUNED)) // 10  # the rules do most of the work
 
 
