@@ -407,10 +407,9 @@ def _by_model(model: Classifier, plain: str) -> tuple[Category, str] | None:
     if words < MODEL_MIN_WORDS:
         return None
     opinion = model.opinion(plain)
-    if opinion.belief < model.threshold:
-        # Not sure enough of a crisis; sure enough of a sign of suicide to ask about it.
+    sure = opinion.belief >= model.threshold
+    if opinion.category == Category.SUICIDE or not sure:
+        # Words like its suicide sets but no rule, or a weaker hunch: ask directly, not alarm.
         asks = words >= ASK_MIN_WORDS and opinion.suicide >= model.ask_threshold
         return (Category.POSSIBLE, "model") if asks else None
-    if opinion.category == Category.SUICIDE:  # words like its sets, but no rule: ask directly
-        return Category.POSSIBLE, "model"
     return Category(opinion.category), "model"

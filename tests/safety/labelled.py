@@ -48,7 +48,7 @@ LABELS = (*CRISIS, "past", ORDINARY)
 
 def load(*names: str) -> list[tuple[str, str]]:
     """(label, message) pairs from the named sets."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for name in names:
         path = TUNED_DIR / f"{name}.yaml" if name in TUNED + MODEL_ONLY else HERE / f"{name}.yaml"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
