@@ -9,8 +9,9 @@ A few high-precision rules go first, where a classifier is weakest (texts of one
    asks to stop ("nothing. can we stop now", "i said can we stop"). "stop asking me questions"
    and "i want to stop drinking" are neither: the classifier reads them.
 Then the classifier, with one nudge: a text that ends with "?" or has a clause opening with a
-question word ("dunno. is there like a phone line...") counts QUESTION_NUDGE more towards a
-question when the classifier's best guess is an answer or a non-answer."""
+question word ("dunno. is there like a phone line...", but not a wh-word before its own subject:
+"what it does to my sleep" answers) counts QUESTION_NUDGE more towards a question when the
+classifier's best guess is an answer or a non-answer."""
 
 from __future__ import annotations
 
@@ -59,6 +60,13 @@ _QUESTION_WORDS = frozenset((
     "r", "any",
 ))  # fmt: skip
 
+_WH = frozenset(("how", "what", "where", "when", "why", "who", "which"))
+_HOW_MUCH = frozenset(("much", "many", "often", "long"))
+_SUBJECTS = frozenset((
+    "i", "im", "ive", "id", "ill", "it", "its", "my", "we", "were", "he", "hes", "she", "shes",
+    "they", "theyre", "people", "everyone", "nobody", "me",
+))  # fmt: skip
+
 
 def _covered(found: list[str], forms: frozenset[str], extra: frozenset[str]) -> bool:
     """True when the words are all forms (of up to five words) or extra words, and one a form."""
@@ -90,12 +98,24 @@ def rule(plain: str) -> Intent | None:
     return None
 
 
+def _opens_question(clause: list[str]) -> bool:
+    """A clause of three words or more that opens with a question word, and not with a wh-word
+    followed by its own subject: "what it does to my sleep", "when im stressed", "how much i
+    spend" are answers (an embedded clause), "what does it do" and "how much do i" ask."""
+    if len(clause) < 3 or clause[0] not in _QUESTION_WORDS:
+        return False
+    rest = clause[2:] if clause[0] == "how" and clause[1] in _HOW_MUCH else clause[1:]
+    return clause[0] not in _WH or not rest or rest[0] not in _SUBJECTS
+
+
 def asks(plain: str) -> bool:
-    """Reads as a question: ends with "?", or a clause of three words or more opens with a
-    question word."""
+    """Reads as a question: ends with "?", or a clause opens like a question (`_opens_question`)."""
     if plain.rstrip(" .!").endswith("?"):
         return True
-    return any(len(clause) >= 3 and clause[0] in _QUESTION_WORDS for clause in clauses(plain))
+    return any(
+        _opens_question(clause) and not (i and clause[0] == "which")  # ", which is always"
+        for i, clause in enumerate(clauses(plain))
+    )
 
 
 def read_intent(text: str, model: Reader | None = None, nudge: float = QUESTION_NUDGE) -> Intent:

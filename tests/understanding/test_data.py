@@ -23,7 +23,10 @@ def test_no_held_out_text_is_in_the_training_part() -> None:
 def test_enough_texts_and_enough_held_out() -> None:
     train, heldout = len(every_text("train")), len(every_text("heldout"))
     assert train + heldout >= 900
-    assert heldout / (train + heldout) >= 0.25
+    # The held-out part was a quarter of the whole until the third training round (2026-12-01)
+    # grew the training part alone; it stays at least a fifth, and never shrinks.
+    assert heldout >= 771
+    assert heldout / (train + heldout) >= 0.20
 
 
 @pytest.mark.parametrize(
@@ -46,17 +49,14 @@ def test_every_label_has_ten_held_out(task: str, labels: list[str]) -> None:
 
 
 # Labels below the target on the held-out part (rounds 1-3 together) when this was written
-# (2026-11-30, after the second pass), with the figures they had (precision, recall). No label
-# may fall below the target or below its figure here: a regression fails. The full target is
-# asserted too, as an expected failure that must be removed (with these floors) once it is met.
-# `answer` and `frustration` were at 0.93 and 0.92 on rounds 1-2 before the second pass: the
-# second pass cost them there. `question` was 0.862 recall on rounds 1-3 before it too.
+# (2026-12-01, after the third training round), with the figures they had (precision, recall).
+# No label may fall below the target or below its figure here: a regression fails. The full
+# target is asserted too, as an expected failure that must be removed (with these floors) once it
+# is met. Before the third training round `answer` (0.868 precision), `frustration` (0.897
+# recall), `question` (0.862 recall) and `overdose_response` (0.839 recall) were below it too,
+# and `none` was at 0.838 precision.
 BELOW_TARGET = {
-    ("intents", "answer"): (0.868, 0.943),
-    ("intents", "frustration"): (0.928, 0.896),
-    ("intents", "question"): (0.925, 0.862),
-    ("topics", "none"): (0.837, 0.939),
-    ("topics", "overdose_response"): (0.962, 0.838),
+    ("topics", "none"): (0.846, 1.0),
 }
 
 
