@@ -29,7 +29,7 @@ TUNED = (  # the rules were written against these, round by round
 MODEL_ONLY = ("eighth_round",)
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
 ORDINARY_SET = "ordinary_conversation"  # 1,350 ordinary messages from every state (issue 9)
-HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3", "holdout_4", "holdout_5", "holdout_6", ORDINARY_SET)
+HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3", "holdout_4", "holdout_5", "holdout_6", "holdout_7", ORDINARY_SET)
 SEEN = "written before the rules it first measured; its misses then shaped the concept rules"
 HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     HOLDOUT: SEEN,
@@ -38,6 +38,7 @@ HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     "holdout_4": "written blind before issue 9's rules; its misses then shaped them",
     "holdout_5": "written blind after issue 9's first rules; its misses later shaped rules",
     "holdout_6": "written blind; measured once untouched, then its misses shaped rules",
+    "holdout_7": "written blind after the ask tier and the eighth round; measured once, untouched",
     ORDINARY_SET: "written blind before issue 9's rules; its misses read twice, asking tuned on it",
 }
 ORDINARY = "ordinary"
