@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from dialogs.understanding import understand, warm_up
 from dialogs.understanding.classifiers import SETTINGS, Reader, Settings, reader, trained
 from dialogs.understanding.data import every_text
-from dialogs.understanding.intent import QUESTION_NUDGE
+from dialogs.understanding.intent import QUESTION_NUDGE, STEERING_NUDGE
 from dialogs.understanding.measure import (
     TARGET,
     Score,
@@ -75,6 +75,14 @@ def choices() -> None:
         result = cross_validated("intents", lambda m, n=nudge: intent_reading(m, n))
         row.append(f"{nudge}: {result.macro_f1():.3f}")
     print(f"  question nudge (in use {QUESTION_NUDGE})  " + "  ".join(row))
+    row = []
+    for steering in (0.0, 0.15, 0.25, 0.35, 0.5):
+        result = cross_validated("intents", lambda m, n=steering: intent_reading(m, steering=n))
+        row.append(f"{steering}: {result.macro_f1():.3f}")
+    print(
+        f"  question nudge over a stop, already told or frustration (in use {STEERING_NUDGE})  "
+        + "  ".join(row)
+    )
     row = []
     for threshold in (0.1, 0.15, 0.2, 0.25, 0.35, 0.5):
         result = cross_validated("topics", lambda m, t=threshold: topic_reading(m, t))

@@ -141,7 +141,7 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         run.say("system/welcome_back")
         run.ask()
         return None
-    understood = understand(text, expects=expects)
+    understood = understand(text, expects=expects, subject=model.words.get("subject"))
     model.heard = understood.phrase if expects == "text" else None
     if expects == "text" and understood.intent in (Intent.ANSWER, Intent.ALREADY_TOLD):
         run.scratch[UNDERSTOOD] = understood  # for a deeper reflection once it is answered

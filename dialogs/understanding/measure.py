@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from dialogs.understanding.classifiers import SETTINGS, Reader, Settings, train
 from dialogs.understanding.data import Part, labelled, rounds, scored
-from dialogs.understanding.intent import QUESTION_NUDGE, read_intent
+from dialogs.understanding.intent import QUESTION_NUDGE, STEERING_NUDGE, read_intent
 from dialogs.understanding.polarity import read_polarity
 from dialogs.understanding.score import read_score
 from dialogs.understanding.talk import CHANGE_THRESHOLD, read_talk
@@ -72,8 +72,10 @@ def scored_by(pairs: list[tuple[str, str]], reading: Reading) -> Score:
     return result
 
 
-def intent_reading(model: Reader | None = None, nudge: float = QUESTION_NUDGE) -> Reading:
-    return lambda text: str(read_intent(text, model, nudge))
+def intent_reading(
+    model: Reader | None = None, nudge: float = QUESTION_NUDGE, steering: float = STEERING_NUDGE
+) -> Reading:
+    return lambda text: str(read_intent(text, model, nudge, steering))
 
 
 def talk_reading(model: Reader | None = None, threshold: float = CHANGE_THRESHOLD) -> Reading:

@@ -37,8 +37,10 @@ _CORRECTING = re.compile(r"\b(?:meant|mean|wrong|change|typo|mistake|actually|no
 _SHORT_CHOICE, _SHORT_SCALE = 3, 5  # words
 
 
-def read(text: str, expects: str) -> Understanding:
-    """Intent, typed answer, kind of talk and topic (the steps this package learns or rules)."""
+def read(text: str, expects: str, subject: str | None = None) -> Understanding:
+    """Intent, typed answer, kind of talk and topic (the steps this package learns or rules).
+    `subject`: the client's word for what they came about, which a question that names nothing
+    ("what does it do to ur sleep if u stop") is about."""
     plain = normalise(text)
     size = len(words(plain))
     said = read_intent(plain)
@@ -55,15 +57,19 @@ def read(text: str, expects: str) -> Understanding:
         intent = Intent.ANSWER  # "no lol" at buttons, "like a 4" at a ruler
     own = intent in _OWN_WORDS and said != Intent.NON_ANSWER and size > 1
     talk = read_talk(plain) if own else Talk.NEUTRAL
-    topic = read_topic(plain) if intent == Intent.QUESTION else None
+    about = f"{plain} {normalise(subject)}" if subject and find_subject(text) is None else plain
+    topic = read_topic(about) if intent == Intent.QUESTION else None
     return Understanding(intent=intent, polarity=polarity, score=score, talk=talk, topic=topic)
 
 
-def understand(text: str, *, expects: Expects | str = "text") -> Understanding:
-    """What a client's text means. Never raises: a text it cannot read is an answer."""
+def understand(
+    text: str, *, expects: Expects | str = "text", subject: str | None = None
+) -> Understanding:
+    """What a client's text means, `subject` being the word they came about if known. Never
+    raises: a text it cannot read is an answer."""
     try:
         text = text if isinstance(text, str) else ""
-        understood = read(text, expects)
+        understood = read(text, expects, subject)
         return dataclasses.replace(
             understood,
             subject=find_subject(text),

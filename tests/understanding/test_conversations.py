@@ -150,6 +150,16 @@ def test_questions_we_can_answer(said: str, topic: Topic) -> None:
     assert (understood.intent, understood.topic) == (Q, topic)
 
 
+def test_a_question_that_names_nothing_is_about_what_they_came_about() -> None:
+    # Said by someone who came about weed: "it" is the weed, and sleep after stopping it is
+    # cannabis withdrawal, not an overdose.
+    asked = "what does it even do to ur sleep if u stop"
+    assert understand(asked, subject="weed").topic == Topic.CANNABIS_WITHDRAWAL
+    assert understand("what do i do if he stops breathing", subject="weed").topic == (
+        Topic.OVERDOSE_RESPONSE
+    )
+
+
 def test_a_question_we_cannot_answer_has_no_topic() -> None:
     understood = understand("whats the weather like tomorrow", expects="text")
     assert (understood.intent, understood.topic) == (Q, None)

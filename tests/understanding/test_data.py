@@ -48,15 +48,26 @@ def test_every_label_has_ten_held_out(task: str, labels: list[str]) -> None:
     assert min(counts.values()) >= 10, counts
 
 
-# Labels below the target on the held-out part (rounds 1-3 together) when this was written
-# (2026-12-01, after the third training round), with the figures they had (precision, recall).
+# Labels below the target on the held-out part (rounds 1-4 together) when this was written
+# (2026-11-30, after the fourth training round), with the figures they had (precision, recall).
 # No label may fall below the target or below its figure here: a regression fails. The full
 # target is asserted too, as an expected failure that must be removed (with these floors) once it
-# is met. Before the third training round `answer` (0.868 precision), `frustration` (0.897
-# recall), `question` (0.862 recall) and `overdose_response` (0.839 recall) were below it too,
-# and `none` was at 0.838 precision.
-BELOW_TARGET = {
-    ("topics", "none"): (0.846, 1.0),
+# is met. Round 4 was written blind by someone who had read no code or data; on it alone intents
+# are at macro F1 0.85, talk 0.80, topics 0.90 (bench/understanding.py prints each round).
+BELOW_TARGET = {  # (precision, recall), a thousandth under the figure measured
+    ("intents", "answer"): (0.823, 0.933),
+    ("intents", "correction"): (1.0, 0.896),
+    ("intents", "feeling"): (0.977, 0.833),
+    ("intents", "frustration"): (0.897, 0.883),
+    ("intents", "question"): (0.891, 0.935),
+    ("intents", "talk"): (0.898, 0.911),
+    ("talk", "change"): (0.842, 0.897),
+    ("talk", "neutral"): (0.94, 0.84),
+    ("talk", "sustain"): (0.873, 0.907),
+    ("topics", "naloxone"): (0.971, 0.891),
+    ("topics", "none"): (0.733, 0.971),
+    ("topics", "the_bot"): (1.0, 0.8),
+    ("topics", "using_alone"): (1.0, 0.868),
 }
 
 
