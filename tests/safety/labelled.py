@@ -29,7 +29,16 @@ TUNED = (  # the rules were written against these, round by round
 MODEL_ONLY = ("eighth_round",)
 HOLDOUT = "holdout"  # written after the last change to the rules, never used to tune them
 ORDINARY_SET = "ordinary_conversation"  # 1,350 ordinary messages from every state (issue 9)
-HOLDOUTS = (HOLDOUT, "holdout_2", "holdout_3", "holdout_4", "holdout_5", "holdout_6", "holdout_7", ORDINARY_SET)
+HOLDOUTS = (
+    HOLDOUT,
+    "holdout_2",
+    "holdout_3",
+    "holdout_4",
+    "holdout_5",
+    "holdout_6",
+    "holdout_7",
+    ORDINARY_SET,
+)
 SEEN = "written before the rules it first measured; its misses then shaped the concept rules"
 HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     HOLDOUT: SEEN,
