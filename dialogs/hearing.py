@@ -32,16 +32,22 @@ THEMES_SAID = "themes_said"  # facts: the themes reflected so far (each once a c
 # The themes a counselor would reflect after each open question, the likeliest first: what
 # lies under the answer, in the bot's words (dialogs/understanding/themes.yaml).
 DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
-    ("agenda", "topic"): ("pressure", "both", "safety", "amount", "lonely", "relief", "routine"),
-    ("agenda", "hopes"): ("both", "safety", "control", "money", "weary", "amount"),
+    ("agenda", "topic"): (
+        *("pressure", "both", "safety", "amount", "lonely", "relief", "routine"),
+        *("thinking", "curious", "night"),
+    ),
+    ("agenda", "hopes"): ("both", "safety", "control", "money", "weary", "amount", "safer"),
     ("relationship", "days"): ("routine", "relief", "time", "pressure"),
     ("relationship", "good"): ("relief", "enjoyment", "time"),
-    ("information", "thoughts"): ("safety",),
+    ("information", "thoughts"): ("safety", "recognition", "news", "worry"),
+    ("step", "ask"): ("instead", "distance", "one_day"),
+    ("step", "smaller"): ("instead", "distance", "one_day"),
+    ("checkin", "step_words"): ("instead", "distance", "one_day"),
     ("checkin", "helped"): ("people", "plan"),
-    ("checkin", "in_the_way"): ("weary", "pressure", "lonely"),
+    ("checkin", "in_the_way"): ("occasion", "weary", "pressure", "lonely"),
     ("checkin", "learned"): ("lonely", "weary", "people"),
-    ("listen", "open"): ("lonely", "pressure", "weary", "relief", "both", "amount"),
-    ("listen", "more"): ("lonely", "pressure", "weary", "relief", "both", "amount"),
+    ("listen", "open"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
+    ("listen", "more"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
 }
 LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
 GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
@@ -135,6 +141,10 @@ _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
 )
 _ANSWERING = frozenset({Intent.ANSWER, Intent.NON_ANSWER, Intent.ALREADY_TOLD})
+# Texts that can end up as the answer to an open question ("all day really" reads as talk).
+_HEARD_AS_ANSWER = frozenset(
+    {Intent.ANSWER, Intent.ALREADY_TOLD, Intent.TALK, Intent.FEELING, Intent.CORRECTION}
+)
 _MARKERS = re.compile(
     r"^(?:no+|nah|nope|sorry|soz|oops|wait|actually|i meant|i mean|meant|i said|like i said|"
     r"i just said|i just told (?:u|you)|"
@@ -159,7 +169,7 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     understood = understand(text, expects=expects)
     model.heard = understood.phrase if expects == "text" else None
-    if expects == "text" and understood.intent in (Intent.ANSWER, Intent.ALREADY_TOLD):
+    if expects == "text" and understood.intent in _HEARD_AS_ANSWER:
         run.scratch[UNDERSTOOD] = understood  # for a deeper reflection once it is answered
         run.scratch[ANSWERED] = (model.flow, model.state)
     intent = understood.intent
