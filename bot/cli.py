@@ -37,8 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database schema up to date")
     flows = commands.add_parser("flows", help="check the flows and templates; --mermaid draws them")
     flows.add_argument("--mermaid", action="store_true")
-    commands.add_parser(
+    fidelity = commands.add_parser(
         "fidelity", help="MI fidelity of the scripted conversations, per flow and overall"
+    )
+    fidelity.add_argument(
+        "--show",
+        nargs="*",
+        metavar="SCRIPT",
+        help="print the conversations instead (all, or the scripts whose names contain SCRIPT)",
     )
     review_cli.add_commands(commands)
     args = parser.parse_args(argv)
@@ -56,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "flows":
         return _flows(args.mermaid)
     if args.command == "fidelity":
-        return _fidelity()
+        return _fidelity(args.show)
     if args.command == "migrate":
         from storage import Database
 
@@ -138,10 +144,14 @@ def _flows(mermaid: bool) -> int:
     return 0
 
 
-def _fidelity() -> int:
-    from bot.fidelity import format_report, measure
+def _fidelity(show: list[str] | None) -> int:
+    from bot.fidelity import format_report, measure, script_paths, transcripts
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+    if show is not None:
+        paths = [p for p in script_paths() if not show or any(s in p.stem for s in show)]
+        print(transcripts(paths), end="")
+        return 0
     report = measure()
     print(format_report(report), end="")
     return 0 if report.overall.non_adherent == 0 else 1

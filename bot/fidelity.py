@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class Utterance:
     mi_code: str
     text: str
     repeat: bool = False  # the open question shown again, not a new one
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,14 @@ class _Player:
         self.said: list[Utterance] = []
         self.open: tuple[str, str] | None = None  # (flow, template) of the unanswered question
         self.heard: list[str] = []  # what the client has typed so far
+        self.lines: list[tuple[str, str]] = []  # the conversation as read: (who, text)
 
     def play(self, steps: Iterable[dict[str, Any]]) -> None:
         for step in steps:
             ((kind, value),) = step.items()
             text = str(value)
+            if kind in ("user", "tap", "media", "wait"):
+                self.lines.append((kind, text))
             if kind == "user" and text.startswith("/") and len(text) > 1:
                 self.send(InboundKind.COMMAND, text=text[1:].split()[0].lower())
             elif kind == "user":
@@ -134,7 +139,8 @@ class _Player:
             if reply.mi_code in QUESTIONS:
                 repeat = self.open == (flow, reply.template)
                 self.open = (flow, reply.template)
-            self.said.append(Utterance(flow, code, reply.text, repeat))
+            self.said.append(Utterance(flow, code, reply.text, repeat, reply.template))
+            self.lines.append((f"{code} {reply.template}", reply.text))
             self._keep_buttons(reply)
 
     def _answered(self, question: tuple[str, str], path: Sequence[str]) -> bool:
@@ -167,6 +173,22 @@ def play_scripts(paths: Sequence[Path], conversation: Conversation) -> list[Utte
     return said
 
 
+def transcripts(paths: Sequence[Path]) -> str:
+    """The scripts' conversations as a client reads them: each bot line with its MI code and
+    template (an echo demoted to SR shows as SR)."""
+    out: list[str] = []
+    with _conversation() as conversation:
+        for number, path in enumerate(paths):
+            conversation.consent_version = CONSENT_VERSION
+            player = _Player(conversation, who=f"show-{number}")
+            player.play(load_yaml(path)["steps"])
+            out.append(f"=== {path.stem}")
+            for who, text in player.lines:
+                prefix = f"  [{who}]" if " " in who else f"> {who}:"
+                out.append(f"{prefix} {text}")
+    return "\n".join(out) + "\n"
+
+
 def score(said: Iterable[Utterance]) -> tuple[dict[str, MiMetrics], MiMetrics]:
     by_flow: dict[str, list[Utterance]] = {}
     for utterance in (u for u in said if not u.repeat):
@@ -179,19 +201,25 @@ def score(said: Iterable[Utterance]) -> tuple[dict[str, MiMetrics], MiMetrics]:
     return per_flow, overall
 
 
-def measure(paths: Sequence[Path] | None = None) -> FidelityReport:
-    """Play the scripts against a throwaway SQLite database and score the bot's replies."""
-    paths = script_paths() if paths is None else paths
+@contextmanager
+def _conversation() -> Iterator[Conversation]:
+    """A conversation on a throwaway SQLite database, with a movable clock."""
     renderer = Renderer()
     flows = load_flows(renderer, required=REQUIRED_FLOWS)
     with tempfile.TemporaryDirectory(prefix="alongside-fidelity-") as folder:
         db = Database(f"sqlite:///{Path(folder) / 'fidelity.db'}")
         try:
             db.migrate()
-            conversation = Conversation(db, flows, renderer, clock=ShiftedClock())
-            said = play_scripts(paths, conversation)
+            yield Conversation(db, flows, renderer, clock=ShiftedClock())
         finally:
             db.dispose()
+
+
+def measure(paths: Sequence[Path] | None = None) -> FidelityReport:
+    """Play the scripts against a throwaway SQLite database and score the bot's replies."""
+    paths = script_paths() if paths is None else paths
+    with _conversation() as conversation:
+        said = play_scripts(paths, conversation)
     per_flow, overall = score(said)
     repeats = sum(u.repeat for u in said)
     return FidelityReport(len(paths), repeats, per_flow, overall)

@@ -29,7 +29,7 @@ from dialogs.model import (
 from dialogs.rhythm import Clock, system_clock
 from dialogs.safety import flow as safety
 from dialogs.understanding.reflect import paraphrase
-from dialogs.understanding.wording import said, touched
+from dialogs.understanding.wording import said, themed, touched
 from prompts import Rendered, Renderer
 from storage import ClientSnapshot, Database, Turn
 from storage.inbox import InboxEntry, inbox_turn
@@ -421,6 +421,7 @@ class _TurnRun:
             heard=m.heard,
             said=said(m.words),
             areas=touched(m.words),
+            themes=themed(m.words),
             expects=expects,
             client={"consented": m.consented, "review": m.review_consent},
             **{**self.features.template_values(self), **extra},

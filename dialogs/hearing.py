@@ -18,15 +18,37 @@ from dialogs.turn import TurnContext
 from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
 from dialogs.understanding.knowledge import answer_template
 from dialogs.understanding.subjects import family, find_subject
+from dialogs.understanding.themes import themes
 
 # Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
 OWN_ANSWERS: Final = frozenset({"welcome", "safety", "forget"})
 LISTEN, STEER, WELCOME = "listen", "steer", "welcome"
-_OWN_LOOP = frozenset({LISTEN, STEER}) | OWN_ANSWERS
 SCORE = "score"  # the trigger a ruler answer fires (dialogs/flows.py SCORE_TRIGGER)
 STOPPED = "stopped"  # context flag: the client asked to stop; the next message picks up again
 UNDERSTOOD = "understood"  # scratch: what this turn's open answer meant
+ANSWERED = "answered"  # scratch: the (flow, state) whose open question it answered
 DEEPENED = "deepened"  # facts: deeper reflections said so far (each says a different line)
+THEMES_SAID = "themes_said"  # facts: the themes reflected so far (each once a conversation)
+# The themes a counselor would reflect after each open question, the likeliest first: what
+# lies under the answer, in the bot's words (dialogs/understanding/themes.yaml).
+DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
+    ("agenda", "topic"): (
+        *("pressure", "both", "safety", "amount", "lonely", "relief", "routine"),
+        *("thinking", "curious", "night"),
+    ),
+    ("agenda", "hopes"): ("both", "safety", "control", "money", "weary", "amount", "safer"),
+    ("relationship", "days"): ("routine", "relief", "time", "pressure"),
+    ("relationship", "good"): ("relief", "enjoyment", "time"),
+    ("information", "thoughts"): ("safety", "recognition", "news", "worry"),
+    ("step", "ask"): ("instead", "distance", "one_day"),
+    ("step", "smaller"): ("instead", "distance", "one_day"),
+    ("checkin", "step_words"): ("instead", "distance", "one_day"),
+    ("checkin", "helped"): ("people", "plan"),
+    ("checkin", "in_the_way"): ("occasion", "weary", "pressure", "lonely"),
+    ("checkin", "learned"): ("lonely", "weary", "people"),
+    ("listen", "open"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
+    ("listen", "more"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
+}
 LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
 GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
 GOAL_STATES: Final = frozenset(  # where the answer is kept as a goal or a step, in their words
@@ -119,6 +141,10 @@ _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
 )
 _ANSWERING = frozenset({Intent.ANSWER, Intent.NON_ANSWER, Intent.ALREADY_TOLD})
+# Texts that can end up as the answer to an open question ("all day really" reads as talk).
+_HEARD_AS_ANSWER = frozenset(
+    {Intent.ANSWER, Intent.ALREADY_TOLD, Intent.TALK, Intent.FEELING, Intent.CORRECTION}
+)
 _MARKERS = re.compile(
     r"^(?:no+|nah|nope|sorry|soz|oops|wait|actually|i meant|i mean|meant|i said|like i said|"
     r"i just said|i just told (?:u|you)|"
@@ -143,8 +169,9 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     understood = understand(text, expects=expects, subject=model.words.get("subject"))
     model.heard = understood.phrase if expects == "text" else None
-    if expects == "text" and understood.intent in (Intent.ANSWER, Intent.ALREADY_TOLD):
+    if expects == "text" and understood.intent in _HEARD_AS_ANSWER:
         run.scratch[UNDERSTOOD] = understood  # for a deeper reflection once it is answered
+        run.scratch[ANSWERED] = (model.flow, model.state)
     intent = understood.intent
     fed_up = model.flow == STEER and intent is Intent.FRUSTRATION
     if (intent is Intent.STOP and _STOP_WORDS.search(text)) or fed_up:
@@ -333,16 +360,28 @@ def _subject(run: TurnContext, text: str, understood: Understanding) -> str | No
 
 
 def deepen(run: TurnContext) -> None:
-    """After an open answer is taken, reflect its change talk (MI reflects change talk
-    selectively). The talk classifier is not sure enough on its own, so change talk must also be
-    in the words, with no sustain talk beside it: a misreflected "i'm fine with it" would be
-    persuasion. (Naming the life areas an answer touched was tried here and dropped: "every nite
-    after work" is no cost to their work.) Not in listening, where every message is reflected."""
+    """After an open answer is taken and reflected, say what lies under it, once: a theme of
+    the answer the question invites (what it gives, what it costs, who is in it, how it sits
+    in the week, the fear under it, both sides at once), each theme once a conversation; else
+    its change talk (MI reflects change talk selectively). The talk classifier is not sure
+    enough on its own, so change talk must also be in the words, with no sustain talk beside
+    it: a misreflected "i'm fine with it" would be persuasion. (Naming the life areas of every
+    answer was tried here and dropped: "every nite after work" is no cost to their work.)"""
     understood = run.scratch.pop(UNDERSTOOD, None)
+    answered = run.scratch.pop(ANSWERED, None)
     model = run.model
-    if not isinstance(understood, Understanding) or model.flow in _OWN_LOOP:
+    if not isinstance(understood, Understanding) or model.flow in OWN_ANSWERS | {STEER}:
         return
     text = model.text or ""
+    said = list(model.facts.get(THEMES_SAID, []))
+    wanted = DEEPER.get(answered, ()) if isinstance(answered, tuple) else ()
+    theme = next((t for t in themes(text) if t.kind in wanted and t.kind not in said), None)
+    if theme is not None:
+        model.facts[THEMES_SAID] = [*said, theme.kind]
+        run.say("hearing/deeper", theme=theme, asked="/".join(answered))
+        return
+    if model.flow == LISTEN:  # listening reflects every message already
+        return
     change = understood.talk is Talk.CHANGE and _CHANGE_WORDS.search(text) is not None
     if not change or _SUSTAIN_WORDS.search(text):
         return

@@ -107,10 +107,17 @@ class Renderer:
         return self._mi_code(name)
 
     def render(self, name: str, locale: str = DEFAULT_LOCALE, **values: Any) -> Rendered:
+        """The template's words and MI code. A branch that says something else than the
+        template's kind (a reflection's fallback when there is nothing to reflect) declares its
+        own with `{% set mi = "ST" %}`, so the transcript is coded for what was said."""
         path = self._path(name, locale)
-        body = self.env.get_template(path).render(**values)
+        module = self.env.get_template(path).make_module(values)
+        body = str(module)
         text = _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in body.splitlines()))
-        return Rendered(template=name, mi_code=self.mi_code(name), text=text.strip())
+        code = str(getattr(module, "mi", None) or self.mi_code(name))
+        if code not in MI_CODES:
+            raise TemplateError(f"template '{name}' sets an unknown MI code {code!r}")
+        return Rendered(template=name, mi_code=code, text=text.strip())
 
     def labels(self, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
         """Button labels by choice key, from the locale's `labels` template."""

@@ -13,7 +13,8 @@ import pytest
 
 from dialogs import FlowSet
 from dialogs.safety.flow import values as safety_values
-from dialogs.understanding.wording import said, touched
+from dialogs.understanding.themes import Theme, _rules
+from dialogs.understanding.wording import said, themed, touched
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 
@@ -119,6 +120,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         heard="you feel a bit shaky but okay",
                         said=said(words),
                         areas=touched(words),
+                        themes=themed(words),
                         goals=goals,
                         expects=expects,
                         safety=SAFETY,
@@ -163,6 +165,22 @@ def test_templates_render_in_every_state_within_limits_and_guarded(
             at = where_in_source(rendered.template, phrase)
             problems.append(f"{at} (rendered at {where}): says {phrase!r}")
     assert problems == [], "\n".join(sorted(set(problems)))
+
+
+def test_every_theme_has_a_reflection_of_its_own_that_reads_clean(renderer: Renderer) -> None:
+    """Each theme of themes.yaml, with each of its details, after each question that invites
+    it: a complex reflection in the bot's words (never the fallback), and the guard is quiet."""
+    from dialogs.hearing import DEEPER
+
+    for rule in _rules():
+        for detail in [*(name for name, _ in rule.details), *([] if rule.needs_detail else [None])]:
+            for flow, state in [key for key, kinds in DEEPER.items() if rule.kind in kinds]:
+                theme = Theme(rule.kind, detail)
+                rendered = renderer.render(
+                    "hearing/deeper", theme=theme, asked=f"{flow}/{state}", facts={}
+                )
+                assert rendered.mi_code in ("CR", "SR"), (theme, rendered.text)
+                assert rendered.text and not flagged_phrases(rendered.text), (theme, rendered)
 
 
 _JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}")

@@ -348,6 +348,12 @@ NON_ANSWERS: Final = frozenset(
         "hey",
         "sorry",
         "what",
+        "true",
+        "fair",
+        "fair enough",
+        "right",
+        "alright",
+        "all good",
     }
 )
 # Sentences that are about the conversation, not an answer.
@@ -805,6 +811,20 @@ _NOT_THE_POINT_HERE = re.compile(
 )
 
 
+_INTENSIFIERS: Final = frozenset({"too", "so", "very", "just", "really", "only", "proper"})
+
+
+def _distinct(kept: list[list[str]]) -> list[list[str]]:
+    """Sentences that say something new: "tired. just tired" is one thing said twice."""
+    out: list[list[str]] = []
+    for tokens in kept:
+        words = {t for t in tokens if t not in _STOPWORDS | _INTENSIFIERS and t != ","}
+        if out and words and words <= {t for part in out for t in part}:
+            continue
+        out.append(tokens)
+    return out
+
+
 def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
     """What the client meant, in the bot's voice, in at most about `limit` words; None for a
     non-answer or when nothing usable is left."""
@@ -816,7 +836,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
         text = text[setting_aside.end() :]
     parts: list[list[str]] = []
     used = 0
-    for tokens in sentences(text):
+    for tokens in _distinct(sentences(text)):
         shifted = _shift(tokens)
         if not parts:
             shifted = _cut(shifted, limit)

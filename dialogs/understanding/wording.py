@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from dialogs.understanding.areas import life_areas
 from dialogs.understanding.reflect import paraphrase
+from dialogs.understanding.themes import themes
 
 AREA_WORDS = {  # how a template names a life area
     "sleep": "sleep",
@@ -22,12 +23,59 @@ AREA_WORDS = {  # how a template names a life area
 }
 
 
+class Gist(str):
+    """A paraphrase, with the shape a template needs to fit it into a sentence: "clause" ("you
+    sleep badly", "your sister called back"), "to" ("to spend less"), "if" ("if a friend got
+    hurt") or "phrase" ("the money", "weekends mostly", "planning it")."""
+
+    shape: str
+
+
+_SUBJECTS = frozenset(
+    {"you", "you're", "you've", "you'd", "you'll", "it", "it's", "they", "they're", "there"}
+    | {"there's", "that", "that's", "this", "he", "she", "he's", "she's", "we"}
+)
+# Words that start a clause only when a verb follows ("your mate carries", "someone called").
+_DETERMINERS = frozenset(
+    {"your", "the", "a", "an", "his", "her", "their", "our", "someone", "everyone", "people"}
+    | {"everybody", "nobody", "somebody"}
+)
+_VERB = re.compile(
+    r"(?:is|are|was|were|has|have|had|does|did|do|can|can't|could|will|won't|would|got|gets|"
+    r"goes|went|came|comes|made|makes|carries|helps|takes|keeps|wants|said|says|thinks|feels|"
+    r"knows|crept|nearly|never|always|still|\w{3,}ed)"
+)
+_NOT_VERBS = frozenset({"weed", "speed", "need", "bleed", "greed", "breed", "married", "tired"})
+
+
+def shape(text: str) -> str:
+    """The shape of a paraphrase (see Gist)."""
+    words = text.replace(",", " ").split()
+    first = words[0] if words else ""
+    if first == "to":
+        return "to"
+    if first in ("if", "when", "unless", "once"):
+        return "if"
+    if first in _SUBJECTS:
+        return "clause"
+    if first in _DETERMINERS and any(
+        _VERB.fullmatch(w) and w not in _NOT_VERBS for w in words[1:4]
+    ):
+        return "clause"
+    return "phrase"
+
+
 _MARKUP = re.compile(r"<[^>]*>|\{[{%#].*?[}%#]\}")  # tags and template syntax: not words
 
 
 @lru_cache(maxsize=4096)
-def _paraphrase(text: str) -> str | None:
-    return paraphrase(_MARKUP.sub(" ", text))
+def _paraphrase(text: str) -> Gist | None:
+    said = paraphrase(_MARKUP.sub(" ", text))
+    if said is None:
+        return None
+    gist = Gist(said)
+    gist.shape = shape(said)
+    return gist
 
 
 def area_words(areas: tuple[str, ...]) -> str | None:
@@ -43,7 +91,7 @@ def _areas(text: str) -> str | None:
     return area_words(life_areas(text))
 
 
-def said(words: dict[str, str]) -> dict[str, str | None]:
+def said(words: dict[str, str]) -> dict[str, Gist | None]:
     """Each kept answer as a short paraphrase, or None where there is nothing to reflect
     ("idk", "nothing", a sentence that will not shorten)."""
     return {key: _paraphrase(text) for key, text in words.items()}
@@ -52,3 +100,13 @@ def said(words: dict[str, str]) -> dict[str, str | None]:
 def touched(words: dict[str, str]) -> dict[str, str | None]:
     """Each kept answer's life areas in words ("sleep, money and the law"), or None."""
     return {key: _areas(text) for key, text in words.items()}
+
+
+@lru_cache(maxsize=4096)
+def _themes(text: str) -> tuple[str, ...]:
+    return tuple(theme.kind for theme in themes(text))
+
+
+def themed(words: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each kept answer's themes (what lies under it: "relief", "routine", ...), by kind."""
+    return {key: _themes(text) for key, text in words.items()}
