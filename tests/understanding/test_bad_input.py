@@ -62,12 +62,11 @@ def test_fast_after_warm_up() -> None:
     assert statistics.median(times) < 0.002  # about 0.1 ms here; generous for a busy CI machine
 
 
-def test_learning_is_quick_and_deterministic() -> None:
+def test_learning_is_deterministic() -> None:
+    # How long learning takes is measured in bench/understanding.py, not asserted here.
     first = reader("intents").beliefs("i want to cut down")
     trained.cache_clear()
-    start = time.perf_counter()
     again = trained("intents")
-    assert time.perf_counter() - start < 3.0  # about 0.15 s here
     probabilities = again.predict_proba(["i want to cut down"])[0]
     assert [first[str(label)] for label in again.classes_] == pytest.approx(list(probabilities))
 
