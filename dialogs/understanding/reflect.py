@@ -713,9 +713,22 @@ def _shift(tokens: list[str]) -> list[str]:
         out.insert(0, "it" if first == "used" else "it's")
     elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you"):
         out.insert(0, "you")
-    elif verb in _IT_VERBS:
+    elif verb in _IT_VERBS or _verb_on_me(tokens):
         out.insert(0, "it")
     return out
+
+
+def _verb_on_me(tokens: list[str]) -> bool:
+    """A fragment opening "<word>s me ..." has a third-person verb with "it" left out: "chills
+    me out", "knocks me out", "winds me down"."""
+    return (
+        len(tokens) > 1
+        and tokens[1] in ("me", "my")
+        and len(tokens[0]) > 3
+        and tokens[0].endswith("s")
+        and not tokens[0].endswith("ss")
+        and tokens[0] not in _PEOPLE
+    )
 
 
 def _size(tokens: list[str]) -> int:

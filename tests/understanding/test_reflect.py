@@ -15,6 +15,8 @@ from prompts import flagged_phrases
         ("i feel groggy at work", "you feel groggy at work"),
         ("my gf would be happy", "your girlfriend would be happy"),
         ("im knackered", "you're knackered"),
+        ("chills me out i guess. helps me sleep", "it chills you out and it helps you sleep"),
+        ("idk my mate said to try this. i smoke way too much weed tbh", None),
         ("i was up till 4am", "you were up till 4am"),
         ("helps me switch off from work tbh. job is stressful", None),
         ("feel proud honestly", "you feel proud"),
@@ -37,6 +39,11 @@ def test_pronouns_and_verbs_shift_to_the_bots_side(said: str, reflected: str | N
     assert got is not None
     if reflected is not None:
         assert got == reflected
+
+
+def test_their_own_words_come_before_what_someone_else_said() -> None:
+    reflected = paraphrase("idk my mate said to try this. i smoke way too much weed tbh")
+    assert reflected is not None and reflected.startswith("you smoke way too much weed")
 
 
 def test_the_meaning_is_kept_and_the_fillers_go() -> None:
