@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from prompts import MI_CODES
-from review import accounts, audit, clients, sessions
+from review import accounts, audit, clients, devices, sessions, throttle
 from review.chart import ruler_chart
 from review.config import ReviewSettings
 from review.db import writing
@@ -50,6 +50,7 @@ SECURITY_HEADERS = {
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your name and password, or wait a few minutes and try again."
 )
+SIGN_IN_BUSY = "The dashboard is busy. Please try again in a moment."
 
 
 class NotSignedIn(Exception):
@@ -90,6 +91,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     idle = timedelta(minutes=settings.idle_minutes)
     absolute = timedelta(hours=settings.max_hours)
     sign_in_key = secrets.token_bytes(32)  # signs the sign-in form's pre-session token
+    gate = throttle.CheckGate(settings.sign_in_checks)  # Argon2 checks at once
     templates = Jinja2Templates(env=_environment())
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Alongside review")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -203,10 +205,19 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
             return sign_in_page(
                 request, error="The form had expired. Please try again.", status=403
             )
-        account = accounts.authenticate(db, username, password, address=address(request))
-        if account is None:
+        result = accounts.authenticate(
+            db,
+            username,
+            password,
+            address=address(request),
+            gate=gate,
+            device=request.cookies.get(devices.COOKIE),
+        )
+        if result.outcome == "sign-in busy":
+            return sign_in_page(request, error=SIGN_IN_BUSY, status=503)
+        if result.account is None:
             return sign_in_page(request, error=SIGN_IN_FAILED, status=401)
-        new = sessions.start(db, account, replacing=request.cookies.get(sessions.COOKIE))
+        new = sessions.start(db, result.account, replacing=request.cookies.get(sessions.COOKIE))
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             sessions.COOKIE,
@@ -218,6 +229,16 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
             path="/",
         )
         response.delete_cookie(sessions.SIGN_IN_COOKIE, path="/sign-in")
+        if result.device:
+            response.set_cookie(
+                devices.COOKIE,
+                result.device,
+                max_age=devices.KEEP_DAYS * 86400,
+                httponly=True,
+                samesite="strict",
+                secure=secure(request),
+                path="/sign-in",
+            )
         return response
 
     @app.post("/sign-out")

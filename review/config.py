@@ -14,6 +14,8 @@ class ReviewSettings(BaseSettings):
     port: int = Field(default=8400, ge=0, le=65535, alias="ALONGSIDE_REVIEW_PORT")
     idle_minutes: int = Field(default=30, ge=1, le=24 * 60, alias="ALONGSIDE_REVIEW_IDLE_MINUTES")
     max_hours: int = Field(default=12, ge=1, le=7 * 24, alias="ALONGSIDE_REVIEW_MAX_HOURS")
+    # Password checks (Argon2, 64 MiB each) at once in this process; more wait, then are refused.
+    sign_in_checks: int = Field(default=2, ge=1, le=32, alias="ALONGSIDE_REVIEW_SIGN_IN_CHECKS")
     # Mark cookies Secure on every response, not only on requests that arrived over HTTPS.
     secure_cookies: bool = Field(default=False, alias="ALONGSIDE_REVIEW_SECURE_COOKIES")
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs).

@@ -207,7 +207,7 @@ def test_sign_in_is_throttled_per_account_with_one_generic_message(
     wrong = sign_in(browser, "casey", "not the password")
     unknown = sign_in(browser, "nobody-here", "whatever it is")
     assert SIGN_IN_FAILED in wrong and SIGN_IN_FAILED in unknown
-    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(accounts.MAX_CHECKS_PER_ACCOUNT - 1):
         sign_in(browser, "casey", "not the password")
     refused = sign_in(browser, "casey", PASSWORD)  # the right password, too late
     assert SIGN_IN_FAILED in refused and session_cookie(browser) is None
@@ -217,7 +217,7 @@ def test_sign_in_is_throttled_per_account_with_one_generic_message(
 
 
 def test_sign_in_is_throttled_per_address(db: Database, browser: TestClient) -> None:
-    for i in range(accounts.MAX_FAILURES_PER_ADDRESS):
+    for i in range(accounts.MAX_CHECKS_PER_ADDRESS):
         sign_in(browser, f"guess{i}", "not the password")
     assert SIGN_IN_FAILED in sign_in(browser, "ada", PASSWORD)
 
