@@ -80,7 +80,8 @@ def measure(url: str, clients: int) -> list[float]:
     seed(db, clients)
     flag_some(db, clients)
     accounts.add(db, "bench", PASSWORD, role="counselor", actor="bench", address="local")
-    with TestClient(create_app(db, ReviewSettings())) as browser:
+    settings = ReviewSettings(ALONGSIDE_REVIEW_ALLOWED_HOSTS="testserver")
+    with TestClient(create_app(db, settings)) as browser:
         form = browser.get("/sign-in").text
         csrf = form.split('name="csrf" value="')[1].split('"')[0]
         browser.post("/sign-in", data={"username": "bench", "password": PASSWORD, "csrf": csrf})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,12 +23,34 @@ class ReviewSettings(BaseSettings):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs).
     trusted_proxies: str = Field(default="", alias="ALONGSIDE_REVIEW_TRUSTED_PROXIES")
 
+    # Host names the dashboard answers to (comma-separated); any other Host header gets a 400.
+    allowed_hosts: str = Field(
+        default="127.0.0.1,localhost,::1", alias="ALONGSIDE_REVIEW_ALLOWED_HOSTS"
+    )
+    # The service's time zone (an IANA name): the dashboard shows times in it, UTC on hover.
+    time_zone: str = Field(default="UTC", alias="ALONGSIDE_REVIEW_TIME_ZONE")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"ALONGSIDE_REVIEW_TIME_ZONE: no time zone named {value!r}") from error
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _no_wildcard(cls, value: str) -> str:
         if "*" in value:
             raise ValueError("ALONGSIDE_REVIEW_TRUSTED_PROXIES lists addresses; '*' is refused")
         return value
+
+    def hosts(self) -> list[str]:
+        return [h.strip().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()]
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     def proxies(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
