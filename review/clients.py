@@ -120,6 +120,8 @@ def client_rows(
     n_unread = (
         sa_select(func.count()).select_from(TranscriptEvent).where(after_review).scalar_subquery()
     )
+    # An aggregate over the client's rows (their index), not ORDER BY id LIMIT 1, which
+    # PostgreSQL would answer by walking the whole transcript's primary key.
     oldest_unread = (
         sa_select(func.min(TranscriptEvent.created_at)).where(after_review).scalar_subquery()
     )
@@ -138,8 +140,12 @@ def client_rows(
     n_safety = sa_select(func.count()).select_from(SafetyEvent).where(safety_new).scalar_subquery()
     newest_safety = sa_select(func.max(SafetyEvent.created_at)).where(safety_new).scalar_subquery()
     oldest_safety = sa_select(func.min(SafetyEvent.created_at)).where(safety_new).scalar_subquery()
-    tier = case((n_safety > 0, SAFETY), (n_unread > 0, UNREAD), else_=REST)
-    waiting = case((n_safety > 0, oldest_safety), (n_unread > 0, oldest_unread), else_=None)
+    # The order needs only whether there is something new (EXISTS stops at the first row);
+    # the counts are computed for the page's rows alone.
+    any_safety = sa_select(col(SafetyEvent.id)).where(safety_new).exists()
+    any_unread = sa_select(col(TranscriptEvent.id)).where(after_review).exists()
+    tier = case((any_safety, SAFETY), (any_unread, UNREAD), else_=REST)
+    waiting = case((any_safety, oldest_safety), (any_unread, oldest_unread), else_=None)
     goal = (
         sa_select(col(Goal.words))
         .where(col(Goal.client_id) == me, col(Goal.kind) == "change", col(Goal.status) == "active")
@@ -171,7 +177,7 @@ def client_rows(
             sa_select(col(SafetyEvent.id)).where(col(SafetyEvent.client_id) == me).exists()
         )
     if unreviewed:
-        query = query.where(sa_select(col(TranscriptEvent.id)).where(after_review).exists())
+        query = query.where(any_unread)
     if inactive_days is not None:
         query = query.where(col(Client.last_active_at) < utcnow() - timedelta(days=inactive_days))
     orders: dict[str, list[Any]] = {
