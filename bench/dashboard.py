@@ -80,7 +80,8 @@ def measure(url: str, clients: int) -> list[float]:
     seed(db, clients)
     flag_some(db, clients)
     accounts.add(db, "bench", PASSWORD, role="counselor", actor="bench", address="local")
-    with TestClient(create_app(db, ReviewSettings())) as browser:
+    settings = ReviewSettings(ALONGSIDE_REVIEW_ALLOWED_HOSTS="testserver")
+    with TestClient(create_app(db, settings)) as browser:
         form = browser.get("/sign-in").text
         csrf = form.split('name="csrf" value="')[1].split('"')[0]
         browser.post("/sign-in", data={"username": "bench", "password": PASSWORD, "csrf": csrf})
@@ -88,6 +89,7 @@ def measure(url: str, clients: int) -> list[float]:
         pages = [
             lambda: browser.get("/"),
             lambda: browser.get("/", params={"flagged": "true", "sort": "flags"}),
+            lambda: browser.get("/", params={"sort": "activity"}),
             lambda: browser.get(f"/clients/{middle}"),
             lambda: browser.get("/", params={"sort": "unread"}),
             lambda: browser.get("/search", params={"q": "some words"}),
@@ -103,14 +105,18 @@ def measure(url: str, clients: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", help="also measure on this PostgreSQL server")
+    parser.add_argument(
+        "--clients", type=int, nargs="*", default=CLIENT_COUNTS, help="client counts to seed"
+    )
     args = parser.parse_args()
     print(f"median of {RUNS} requests, ms (in-process TestClient, one counselor signed in)")
     header = (
         "backend",
         "clients",
         "events",
-        "list",
+        "queue",
         "flagged",
+        "activity",
         "client",
         "by unread",
         "search",
@@ -120,11 +126,11 @@ def main() -> None:
         f"{header[0]:>10} {header[1]:>8} {header[2]:>8}" + "".join(f"{h:>10}" for h in header[3:])
     )
     with tempfile.TemporaryDirectory() as folder:
-        for clients in CLIENT_COUNTS:
+        for clients in args.clients:
             figures = measure(f"sqlite:///{Path(folder) / f'review_{clients}.db'}", clients)
             row(["SQLite", clients, *figures])
     if args.postgres:
-        for clients in CLIENT_COUNTS:
+        for clients in args.clients:
             with scratch_database(args.postgres) as url:
                 row(["PostgreSQL", clients, *measure(url, clients)])
 

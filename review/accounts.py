@@ -1,31 +1,30 @@
-"""Counselor accounts: Argon2id password hashes, roles, and sign-in with throttling."""
+"""Counselor accounts: Argon2id password hashes, roles, and sign-in, throttled before Argon2."""
 
 from __future__ import annotations
 
 import contextlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from review import audit
+from review import audit, devices, passwords, throttle
 from review.db import writing
 from storage import Database
 from storage.models import utcnow
-from storage.review_models import Counselor, ReviewSession, SignInFailure
+from storage.review_models import Counselor, ReviewSession
 
 ROLES = ("counselor", "admin")
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_CHECKS_PER_ACCOUNT = 5  # password checks per account name (or trusted browser) a window
+MAX_CHECKS_PER_ADDRESS = 20  # password checks per address a window
 UNKNOWN_ACTOR = "(unknown name)"  # what was typed may be a password: it is not logged
 
 HASHER = PasswordHasher()  # Argon2id, RFC 9106's low-memory profile
@@ -59,11 +58,10 @@ def _account(row: Counselor) -> Account:
     return Account(row.id, row.username, row.role, row.active, row.created_at)
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+def check_password(password: str, *, username: str = "") -> None:
+    refused = passwords.problem(password, username=username)
+    if refused:
+        raise AccountError(refused)
 
 
 def add(
@@ -74,7 +72,7 @@ def add(
         raise AccountError("a name is 2-64 characters: lowercase letters, digits, '.', '_' or '-'")
     if role not in ROLES:
         raise AccountError(f"a role is one of: {', '.join(ROLES)}")
-    check_password(password)
+    check_password(password, username=name)
     with writing(db) as session:
         if session.exec(select(Counselor).where(Counselor.username == name)).first():
             raise AccountError(f"there is already an account named {name}")
@@ -111,10 +109,11 @@ def set_active(db: Database, username: str, active: bool, *, actor: str, address
 
 
 def reset_password(db: Database, username: str, password: str, *, actor: str, address: str) -> None:
-    """A new password; the account's sessions end."""
-    check_password(password)
+    """A new password; the account's sessions and trusted browsers end."""
+    check_password(password, username=username.strip().lower())
     with writing(db) as session:
         row = _find(session, username)
+        devices.forget_all(session, row.id)
         row.password_hash = HASHER.hash(password)
         row.password_changed_at = utcnow()
         session.execute(delete(ReviewSession).where(col(ReviewSession.counselor_id) == row.id))
@@ -131,39 +130,83 @@ def _find(session: Session, username: str) -> Counselor:
     return row
 
 
-def authenticate(db: Database, username: str, password: str, *, address: str) -> Account | None:
-    """The account, if the name and password match, the account is active and neither the name
-    nor the address has failed too often lately. Every outcome is audited; a failure is counted.
-    The caller shows one generic message for every failure."""
+@dataclass(frozen=True)
+class SignIn:
+    """What became of one sign-in: the account if it succeeded, the audited outcome, and a new
+    trusted-browser token to set as a cookie (on a success from a browser without one)."""
+
+    account: Account | None
+    outcome: str
+    device: str | None = None
+
+
+def authenticate(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    gate: throttle.CheckGate,
+    device: str | None = None,
+) -> SignIn:
+    """Sign in, if the name and password match an active account.
+
+    The slots of the attempt's buckets are taken before Argon2 runs: the name and the address,
+    or, from a browser this account signed in from before (`device`), that browser alone, so
+    guesses from elsewhere never lock the owner out. Then Argon2 runs within `gate`. Every
+    outcome is audited; the caller shows one generic message for a failure or a throttle."""
     name = username.strip().lower()[:64]
     now = utcnow()
     with Session(db.engine, expire_on_commit=False) as session:
         row = session.exec(select(Counselor).where(Counselor.username == name)).first()
-        throttled = _throttled(session, name, address, now)
-    actor = row.username if row else UNKNOWN_ACTOR
-    # The password is checked outside any transaction: Argon2 takes a while, on purpose.
-    if throttled:
-        outcome = "sign-in throttled"
-    elif row is not None and row.active and _verify(row, password):
-        outcome = "signed in"
+    trusted = devices.find(db, device, row.id) if device and row and row.id else None
+    if trusted is not None:
+        buckets = [throttle.bucket("device", str(trusted), MAX_CHECKS_PER_ACCOUNT)]
     else:
+        buckets = [
+            throttle.bucket("account", name, MAX_CHECKS_PER_ACCOUNT),
+            throttle.bucket("address", address[:64], MAX_CHECKS_PER_ADDRESS),
+        ]
+    result = _attempt(db, row, password, buckets=buckets, now=now, gate=gate)
+    if result.outcome == "signed in" and row is not None and row.id is not None:
+        throttle.forget(db, buckets[:1])  # the account's (or this browser's) count starts afresh
+        if trusted is None:
+            throttle.give_back(db, buckets[1:])  # a right password was no guess from there
+            result = SignIn(result.account, result.outcome, devices.remember(db, row.id))
+    actor = row.username if row else UNKNOWN_ACTOR
+    audit.record_now(db, actor=actor, action=result.outcome, address=address)
+    return result
+
+
+def _attempt(
+    db: Database,
+    row: Counselor | None,
+    password: str,
+    *,
+    buckets: list[throttle.Bucket],
+    now: datetime,
+    gate: throttle.CheckGate,
+) -> SignIn:
+    if not throttle.take(db, buckets, now):
+        return SignIn(None, "sign-in throttled")
+    # The password is checked outside any transaction: Argon2 takes a while, on purpose.
+    with gate.slot() as free:
+        if not free:
+            throttle.give_back(db, buckets)
+            return SignIn(None, "sign-in busy")
         if row is None:
-            _verify_dummy(password)
-        outcome = "sign-in failed"
-    with writing(db) as session:
-        audit.record(session, actor=actor, action=outcome, address=address)
-        if outcome != "signed in":
-            session.add(SignInFailure(username=name, address=address[:64], created_at=now))
-            return None
-        assert row is not None
-        session.execute(delete(SignInFailure).where(col(SignInFailure.username) == name))
+            _verify_dummy(password)  # an unknown name costs the same time
+            return SignIn(None, "sign-in failed")
+        if not (row.active and _verify(row, password)):
+            return SignIn(None, "sign-in failed")
         if HASHER.check_needs_rehash(row.password_hash):
-            session.execute(
-                update(Counselor)
-                .where(col(Counselor.id) == row.id)
-                .values(password_hash=HASHER.hash(password))
-            )
-        return _account(row)
+            with writing(db) as session:
+                session.execute(
+                    update(Counselor)
+                    .where(col(Counselor.id) == row.id)
+                    .values(password_hash=HASHER.hash(password))
+                )
+    return SignIn(_account(row), "signed in")
 
 
 def _verify(row: Counselor, password: str) -> bool:
@@ -176,18 +219,3 @@ def _verify(row: Counselor, password: str) -> bool:
 def _verify_dummy(password: str) -> None:
     with contextlib.suppress(VerificationError):
         HASHER.verify(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])
-
-
-def _throttled(session: Session, name: str, address: str, now: datetime) -> bool:
-    since = now - THROTTLE_WINDOW
-    by_name = session.execute(
-        select(func.count())
-        .select_from(SignInFailure)
-        .where(col(SignInFailure.username) == name, col(SignInFailure.created_at) >= since)
-    ).scalar_one()
-    by_address = session.execute(
-        select(func.count())
-        .select_from(SignInFailure)
-        .where(col(SignInFailure.address) == address[:64], col(SignInFailure.created_at) >= since)
-    ).scalar_one()
-    return bool(by_name >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS)

@@ -4,13 +4,16 @@ CSRF token; every response forbids framing, caching and scripts."""
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -26,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from prompts import MI_CODES
-from review import accounts, audit, clients, sessions
+from review import accounts, audit, clients, devices, sessions, text, throttle, times
 from review.chart import ruler_chart
 from review.config import ReviewSettings
 from review.db import writing
@@ -34,6 +37,7 @@ from review.sessions import Viewer
 from storage import Database
 
 HERE = Path(__file__).parent
+logger = logging.getLogger("alongside.review")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -50,13 +54,23 @@ SECURITY_HEADERS = {
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your name and password, or wait a few minutes and try again."
 )
+SIGN_IN_BUSY = "The dashboard is busy. Please try again in a moment."
+HSTS = "max-age=31536000"
+MAX_ID = 2**62  # ids in a query beyond this are refused, not passed to the database
 
 
 class NotSignedIn(Exception):
     """No live session: the browser is sent to the sign-in page."""
 
 
-def _environment() -> Environment:
+class CsrfRefused(HTTPException):
+    """A form without its session's CSRF token."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="the form has expired: reload the page")
+
+
+def _environment(zone: ZoneInfo) -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every value is escaped, in every template
@@ -64,7 +78,10 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = lambda at: f"{at:%Y-%m-%d %H:%M} UTC" if at else "—"
+    env.filters["when"] = lambda at: times.element(at, zone)
+    env.filters["local"] = lambda at: times.local(at, zone)
+    env.filters["utc"] = times.utc
+    env.filters["visible"] = text.visible
     env.filters["ago"] = _ago
     env.globals["mi_names"] = MI_CODES
     return env
@@ -90,16 +107,32 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     idle = timedelta(minutes=settings.idle_minutes)
     absolute = timedelta(hours=settings.max_hours)
     sign_in_key = secrets.token_bytes(32)  # signs the sign-in form's pre-session token
-    templates = Jinja2Templates(env=_environment())
+    gate = throttle.CheckGate(settings.sign_in_checks)  # Argon2 checks at once
+    templates = Jinja2Templates(env=_environment(settings.zone()))
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Alongside review")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    hosts = set(settings.hosts())
 
     @app.middleware("http")
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        """Every response, an error page too, carries the security headers (and HSTS over
+        HTTPS); a Host the dashboard is not served as is refused."""
+        if "*" not in hosts and _host(request.headers.get("host", "")) not in hosts:
+            response: Response = PlainTextResponse("Unknown host.\n", status_code=400)
+        else:
+            try:
+                response = await call_next(request)
+            except Exception as error:
+                # Neither the query nor the error's message: either may hold a client's words.
+                logger.error("dashboard error: %s on a %s", type(error).__name__, request.method)
+                response = PlainTextResponse(
+                    "Something went wrong on our side. It has been logged.\n", status_code=500
+                )
         response.headers.update(SECURITY_HEADERS)
+        if request.url.scheme == "https" or settings.secure_cookies:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response
 
     if settings.proxies():
@@ -111,12 +144,29 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         response.delete_cookie(sessions.COOKIE, path="/")
         return response
 
+    def probe(request: Request, action: str) -> None:
+        """A refused or missing page in the audit log: who (if signed in), what path, whence."""
+        token = request.cookies.get(sessions.COOKIE)
+        who = sessions.find(db, token, idle=idle, absolute=absolute) if token else None
+        audit.record_now(
+            db,
+            actor=who.account.username if who else accounts.UNKNOWN_ACTOR,
+            action=action,
+            address=address(request),
+            detail=f"{request.method} {request.url.path}",  # the path only: no query words
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, error: StarletteHTTPException) -> Response:
+        if isinstance(error, CsrfRefused):
+            await run_in_threadpool(probe, request, "CSRF rejected")
+        elif error.status_code in (403, 404, 405):
+            await run_in_threadpool(probe, request, f"refused ({error.status_code})")
         return page(request, "refused.html", {"error": error}, status=error.status_code)
 
     @app.exception_handler(clients.NotVisible)
     async def not_found(request: Request, _error: clients.NotVisible) -> Response:
+        await run_in_threadpool(probe, request, "refused (404)")
         return page(request, "missing.html", {}, status=404)
 
     def secure(request: Request) -> bool:
@@ -145,7 +195,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         """A signed-in viewer whose form carries their session's CSRF token."""
         form = await request.form()
         if not sessions.csrf_matches(who.csrf, form.get("csrf")):
-            raise HTTPException(status_code=403, detail="the form has expired: reload the page")
+            raise CsrfRefused
         return who
 
     async def checked_admin(request: Request, who: Annotated[Viewer, Depends(checked)]) -> Viewer:
@@ -200,13 +250,23 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     ) -> Response:
         token = request.cookies.get(sessions.SIGN_IN_COOKIE, "")
         if not token or not sessions.csrf_matches(_sign(sign_in_key, token), csrf):
+            probe(request, "CSRF rejected")
             return sign_in_page(
                 request, error="The form had expired. Please try again.", status=403
             )
-        account = accounts.authenticate(db, username, password, address=address(request))
-        if account is None:
+        result = accounts.authenticate(
+            db,
+            username,
+            password,
+            address=address(request),
+            gate=gate,
+            device=request.cookies.get(devices.COOKIE),
+        )
+        if result.outcome == "sign-in busy":
+            return sign_in_page(request, error=SIGN_IN_BUSY, status=503)
+        if result.account is None:
             return sign_in_page(request, error=SIGN_IN_FAILED, status=401)
-        new = sessions.start(db, account, replacing=request.cookies.get(sessions.COOKIE))
+        new = sessions.start(db, result.account, replacing=request.cookies.get(sessions.COOKIE))
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             sessions.COOKIE,
@@ -218,6 +278,16 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
             path="/",
         )
         response.delete_cookie(sessions.SIGN_IN_COOKIE, path="/sign-in")
+        if result.device:
+            response.set_cookie(
+                devices.COOKIE,
+                result.device,
+                max_age=devices.KEEP_DAYS * 86400,
+                httponly=True,
+                samesite="strict",
+                secure=secure(request),
+                path="/sign-in",
+            )
         return response
 
     @app.post("/sign-out")
@@ -234,7 +304,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     def client_list(
         request: Request,
         who: Signed,
-        sort: Annotated[str, Query(max_length=16)] = "activity",
+        sort: Annotated[str, Query(max_length=16)] = "triage",
         flagged: bool = False,
         unreviewed: bool = False,
         inactive: Annotated[str, Query(max_length=4)] = "",
@@ -250,7 +320,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
             page=page_number,
         )
         filters = {
-            "sort": sort if sort in clients.SORTS else "activity",
+            "sort": sort if sort in clients.SORTS else "triage",
             "flagged": flagged,
             "unreviewed": unreviewed,
             "inactive": inactive_days,
@@ -259,23 +329,26 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse)
     def search(
-        request: Request, who: Signed, q: Annotated[str, Query(max_length=1000)] = ""
+        request: Request,
+        who: Signed,
+        q: Annotated[str, Query(max_length=1000)] = "",
+        page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
     ) -> Response:
-        hits = clients.search(db, q) if q.strip() else []
-        if q.strip():
+        found = clients.search(db, q, page=page_number) if q.strip() else None
+        if found is not None:
             # That a search happened, and how many it found; never what was searched for.
-            log(request, who, "searched", detail=f"{len(hits)} results")
+            log(request, who, "searched", detail=f"{len(found.hits)} results")
         short = bool(q.strip()) and len(" ".join(q.split())) < clients.SEARCH_MIN
         return page(
             request,
             "search.html",
-            {"who": who, "q": q[: clients.SEARCH_MAX], "hits": hits, "short": short},
+            {"who": who, "q": q[: clients.SEARCH_MAX], "found": found, "short": short},
         )
 
     def client_view(
         request: Request, who: Viewer, code: str, *, error: str | None = None, status: int = 200
     ) -> HTMLResponse:
-        detail = clients.client_page(db, code)
+        detail = clients.client_page(db, code, limit=clients.TRANSCRIPT_LIMIT)
         log(request, who, "viewed client", client_code=detail.code)
         return page(
             request,
@@ -349,13 +422,18 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         )
 
     @app.post("/clients/{code}/reviewed")
-    def mark_reviewed(request: Request, who: Posted, code: str) -> Response:
+    def mark_reviewed(
+        request: Request,
+        who: Posted,
+        code: str,
+        seen: Annotated[int, Form(ge=0, le=MAX_ID)],
+    ) -> Response:
         return change(
             request,
             who,
             code,
             "marked reviewed",
-            lambda s, cid: clients.mark_reviewed(s, cid, who.account.id),
+            lambda s, cid: clients.mark_reviewed(s, cid, who.account.id, seen),
         )
 
     @app.get("/clients/{code}/export.json")
@@ -379,7 +457,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     def audit_log(
         request: Request,
         who: Admin,
-        before: Annotated[int | None, Query(ge=1)] = None,
+        before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> Response:
         entries = audit.recent(db, limit=200, before=before)
         return page(request, "audit.html", {"who": who, "entries": entries})
@@ -428,7 +506,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     def account_state(request: Request, who: PostedAdmin, username: str, state: str) -> Response:
         if state not in ("enable", "disable"):
             raise HTTPException(status_code=404)
-        if username == who.account.username:
+        if username.strip().lower() == who.account.username:
             return accounts_page(
                 request, who, error="You can't disable your own account.", status=400
             )
@@ -445,6 +523,14 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
         return RedirectResponse("/admin/accounts", status_code=303)
 
     return app
+
+
+def _host(header: str) -> str:
+    """The host name of a Host header, without its port ("[::1]:8400" is "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
 def _sign(key: bytes, token: str) -> str:

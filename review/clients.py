@@ -3,12 +3,14 @@ agreed to counselor review are ever visible: every query here goes through `_vis
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, true
+from markupsafe import escape as markup_escape
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -34,7 +36,9 @@ SEARCH_MIN, SEARCH_MAX = 2, 200
 NOTE_MAX = 5000
 TAG = re.compile(r"[\w][\w \-]{0,31}")
 SNIPPET = 60  # characters either side of a search match
-SORTS = ("activity", "code", "flags", "unread")
+SORTS = ("triage", "activity", "code", "flags", "unread")
+# The triage queue's tiers, most urgent first (1 is kept for a client asking for a person).
+SAFETY, UNREAD, REST = 0, 2, 3
 
 
 class NotVisible(LookupError):
@@ -52,10 +56,23 @@ class ClientRow:
     flow: str | None
     state: str | None
     goal: str | None
-    safety_events: int
+    safety_events: int  # since the last review
     unread: int
     reviewed_at: datetime | None
     tags: tuple[str, ...] = ()
+    safety_newest_at: datetime | None = None
+    waiting_since: datetime | None = None  # the oldest thing not yet reviewed
+    tier: int = REST
+
+    @property
+    def reason(self) -> str:
+        """Why the client is where they are in the queue."""
+        if self.tier == SAFETY:
+            n = self.safety_events
+            return f"{n} safety event{'s' if n > 1 else ''} not yet reviewed"
+        if self.tier == UNREAD:
+            return f"{self.unread} unread message{'s' if self.unread > 1 else ''}"
+        return "nothing new since the last review"
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,7 @@ class Listing:
 def client_rows(
     db: Database,
     *,
-    sort: str = "activity",
+    sort: str = "triage",
     flagged: bool = False,
     unreviewed: bool = False,
     inactive_days: int | None = None,
@@ -93,6 +110,7 @@ def client_rows(
         .where(col(ClientReview.client_id) == me)
         .order_by(col(ClientReview.id).desc())
         .limit(1)
+        .correlate(Client)
         .scalar_subquery()
     )
     after_review = and_(
@@ -102,12 +120,32 @@ def client_rows(
     n_unread = (
         sa_select(func.count()).select_from(TranscriptEvent).where(after_review).scalar_subquery()
     )
-    n_safety = (
-        sa_select(func.count())
-        .select_from(SafetyEvent)
-        .where(col(SafetyEvent.client_id) == me)
-        .scalar_subquery()
+    # An aggregate over the client's rows (their index), not ORDER BY id LIMIT 1, which
+    # PostgreSQL would answer by walking the whole transcript's primary key.
+    oldest_unread = (
+        sa_select(func.min(TranscriptEvent.created_at)).where(after_review).scalar_subquery()
     )
+    # A safety event is new if its message came after the review (or, with no message, the
+    # event itself did).
+    safety_new = and_(
+        col(SafetyEvent.client_id) == me,
+        or_(
+            col(SafetyEvent.transcript_event_id) > func.coalesce(reviewed_upto, 0),
+            and_(
+                col(SafetyEvent.transcript_event_id).is_(None),
+                or_(reviewed_at.is_(None), col(SafetyEvent.created_at) > reviewed_at),
+            ),
+        ),
+    )
+    n_safety = sa_select(func.count()).select_from(SafetyEvent).where(safety_new).scalar_subquery()
+    newest_safety = sa_select(func.max(SafetyEvent.created_at)).where(safety_new).scalar_subquery()
+    oldest_safety = sa_select(func.min(SafetyEvent.created_at)).where(safety_new).scalar_subquery()
+    # The order needs only whether there is something new (EXISTS stops at the first row);
+    # the counts are computed for the page's rows alone.
+    any_safety = sa_select(col(SafetyEvent.id)).where(safety_new).exists()
+    any_unread = sa_select(col(TranscriptEvent.id)).where(after_review).exists()
+    tier = case((any_safety, SAFETY), (any_unread, UNREAD), else_=REST)
+    waiting = case((any_safety, oldest_safety), (any_unread, oldest_unread), else_=None)
     goal = (
         sa_select(col(Goal.words))
         .where(col(Goal.client_id) == me, col(Goal.kind) == "change", col(Goal.status) == "active")
@@ -126,26 +164,31 @@ def client_rows(
             n_safety,
             n_unread,
             reviewed_at,
+            newest_safety,
+            waiting,
+            tier,
         )
         .select_from(Client)
         .outerjoin(DialogState, col(DialogState.client_id) == me)
         .where(_visible())
     )
-    if flagged:
+    if flagged:  # any safety event, reviewed or not
         query = query.where(
             sa_select(col(SafetyEvent.id)).where(col(SafetyEvent.client_id) == me).exists()
         )
     if unreviewed:
-        query = query.where(sa_select(col(TranscriptEvent.id)).where(after_review).exists())
+        query = query.where(any_unread)
     if inactive_days is not None:
         query = query.where(col(Client.last_active_at) < utcnow() - timedelta(days=inactive_days))
     orders: dict[str, list[Any]] = {
+        # Safety first, then unread; the longest waiting first within each; then the rest.
+        "triage": [tier, waiting.asc(), col(Client.last_active_at).desc()],
         "activity": [col(Client.last_active_at).desc()],
         "code": [col(Client.code)],
         "flags": [n_safety.desc(), n_unread.desc(), col(Client.last_active_at).desc()],
         "unread": [n_unread.desc(), col(Client.last_active_at).desc()],
     }
-    order = orders[sort if sort in SORTS else "activity"]
+    order = orders[sort if sort in SORTS else "triage"]
     page = max(page, 1)
     # Ties newest-first too, so the activity order is read straight off its index.
     query = query.order_by(*order, col(Client.id).desc()).offset((page - 1) * PAGE_SIZE)
@@ -171,6 +214,9 @@ def client_rows(
                 unread=r[7],
                 reviewed_at=r[8],
                 tags=tuple(tags.get(r[0], ())),
+                safety_newest_at=r[9],
+                waiting_since=r[10],
+                tier=r[11],
             )
             for r in rows[:PAGE_SIZE]
         ],
@@ -448,43 +494,61 @@ class Hit:
     after: str
 
 
-def search(db: Database, query: str, *, limit: int = SEARCH_LIMIT) -> list[Hit]:
-    """Transcript messages of visible clients that contain `query`, newest first. The query is
-    a literal: `%`, `_` and `\\` match themselves."""
+@dataclass(frozen=True)
+class Found:
+    hits: list[Hit]
+    page: int
+    more: bool
+
+
+def search(db: Database, query: str, *, page: int = 1, limit: int = SEARCH_LIMIT) -> Found:
+    """Transcript messages of visible clients that contain `query`: the clients' own words
+    first, then the bot's, each newest first, `limit` a page. The query is a literal: `%`, `_`
+    and `\\` match themselves. The bot's replies are stored as Telegram HTML, so they are also
+    matched in the escaped form their values were stored in (`it&#39;s`)."""
     needle = " ".join(query.split())[:SEARCH_MAX]
+    page = max(page, 1)
     if len(needle) < SEARCH_MIN:
-        return []
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", needle) + "%"
+        return Found([], page, False)
+    text = col(TranscriptEvent.text)
+    bots = col(TranscriptEvent.direction) == "out"
+    matches: list[ColumnElement[bool]] = [text.ilike(_pattern(needle), escape="\\")]
+    for escaped in {str(markup_escape(needle)), html.escape(needle)} - {needle}:
+        matches.append(and_(bots, text.ilike(_pattern(escaped), escape="\\")))
+    theirs_first = case((col(TranscriptEvent.direction) == "in", 0), else_=1)
     with Session(db.engine) as session:
         rows = session.execute(
             select(TranscriptEvent, Client.code)
             .join(Client, col(Client.id) == TranscriptEvent.client_id)
-            .where(_visible(), col(TranscriptEvent.text).ilike(pattern, escape="\\"))
-            .order_by(col(TranscriptEvent.id).desc())
-            .limit(limit)
+            .where(_visible(), or_(*matches))
+            .order_by(theirs_first, col(TranscriptEvent.id).desc())
+            .offset((page - 1) * limit)
+            .limit(limit + 1)
         ).all()
-    hits = []
-    for event, code in rows:
-        text = " ".join(plain_text(event).split())
-        at = text.lower().find(needle.lower())
-        if at < 0:  # matched only inside markup: show the start
-            hits.append(
-                Hit(code, event.id or 0, event.created_at, event.direction, "", "", text[:120])
-            )
-            continue
-        end = at + len(needle)
-        hits.append(
-            Hit(
-                code,
-                event.id or 0,
-                event.created_at,
-                event.direction,
-                ("…" if at > SNIPPET else "") + text[max(at - SNIPPET, 0) : at],
-                text[at:end],
-                text[end : end + SNIPPET] + ("…" if len(text) > end + SNIPPET else ""),
-            )
-        )
-    return hits
+    return Found(
+        [_hit(event, code, needle) for event, code in rows[:limit]], page, len(rows) > limit
+    )
+
+
+def _pattern(words: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", words) + "%"
+
+
+def _hit(event: TranscriptEvent, code: str, needle: str) -> Hit:
+    text = " ".join(plain_text(event).split())
+    at = text.lower().find(needle.lower())
+    if at < 0:  # matched only inside markup: show the start
+        return Hit(code, event.id or 0, event.created_at, event.direction, "", "", text[:120])
+    end = at + len(needle)
+    return Hit(
+        code,
+        event.id or 0,
+        event.created_at,
+        event.direction,
+        ("…" if at > SNIPPET else "") + text[max(at - SNIPPET, 0) : at],
+        text[at:end],
+        text[end : end + SNIPPET] + ("…" if len(text) > end + SNIPPET else ""),
+    )
 
 
 # -- writes ----------------------------------------------------------------------------------
@@ -526,10 +590,18 @@ def remove_tag(session: Session, cid: int, tag: str) -> None:
     )
 
 
-def mark_reviewed(session: Session, cid: int, counselor_id: int) -> None:
-    upto = session.execute(
+def mark_reviewed(session: Session, cid: int, counselor_id: int, seen: int) -> None:
+    """Reviewed up to `seen`, the newest message the counselor was shown: anything newer stays
+    unread. Never past the client's newest message, never back before an earlier review."""
+    newest = session.execute(
         select(func.coalesce(func.max(TranscriptEvent.id), 0)).where(
             TranscriptEvent.client_id == cid
         )
     ).scalar_one()
+    before = session.execute(
+        select(func.coalesce(func.max(ClientReview.last_event_id), 0)).where(
+            ClientReview.client_id == cid
+        )
+    ).scalar_one()
+    upto = max(min(seen, newest), before)
     session.add(ClientReview(client_id=cid, counselor_id=counselor_id, last_event_id=upto))

@@ -36,15 +36,33 @@ class ReviewSession(SQLModel, table=True):
     last_seen_at: datetime = _when()
 
 
-class SignInFailure(SQLModel, table=True):
-    """A failed sign-in, counted per account name and per address to throttle guessing."""
+class SignInThrottle(SQLModel, table=True):
+    """Password checks allowed per account name, per address and per trusted browser.
 
-    __tablename__ = "sign_in_failure"
+    `key` is a hash of what is throttled ("account:<name>", "address:<ip>", "device:<id>"), so
+    a name typed by mistake (perhaps a password) is never stored. A check takes a slot before
+    Argon2 runs; a full window blocks the key until `blocked_until`, each block in a row longer
+    (`level`), up to a cap, and attempts while blocked change nothing."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: str = Field(max_length=64, primary_key=True)
+    window_started_at: datetime = _when(index=True)
+    attempts: int = 0
+    level: int = 0
+    blocked_until: datetime | None = _when(nullable=True)
+
+
+class TrustedDevice(SQLModel, table=True):
+    """A browser its counselor signed in from: it gets its own throttle, so guesses from
+    elsewhere cannot lock the owner out. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "trusted_device"
 
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64, index=True)
-    address: str = Field(max_length=64, index=True)
-    created_at: datetime = _when(index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    counselor_id: int = Field(foreign_key="counselor.id", index=True)
+    created_at: datetime = _when()
 
 
 class AuditEntry(SQLModel, table=True):

@@ -159,3 +159,10 @@ def app_logging(
     root.handlers[:], root.level = saved[0], saved[1]
     for name, level in saved[2].items():
         logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _dashboard_answers_the_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starlette's TestClient sends `Host: testserver`; the dashboard answers only the hosts
+    in ALONGSIDE_REVIEW_ALLOWED_HOSTS (tests of that check set their own)."""
+    monkeypatch.setenv("ALONGSIDE_REVIEW_ALLOWED_HOSTS", "127.0.0.1,localhost,::1,testserver")

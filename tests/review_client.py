@@ -28,3 +28,16 @@ def sign_in(browser: TestClient, name: str, password: str) -> str:
 def token_of(page_html: str) -> str:
     """The CSRF token of a signed-in page's forms."""
     return csrf_of(page_html)
+
+
+SEEN = re.compile(r'name="seen" value="(\d+)"')
+
+
+def mark_reviewed(browser: TestClient, code: str) -> str:
+    """Open the client's page and press "Mark reviewed", as a counselor does."""
+    page = browser.get(f"/clients/{code}").text
+    seen = SEEN.search(page)
+    assert seen, "the page has no Mark reviewed form"
+    return browser.post(
+        f"/clients/{code}/reviewed", data={"csrf": csrf_of(page), "seen": seen.group(1)}
+    ).text

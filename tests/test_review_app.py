@@ -24,10 +24,12 @@ from storage import Database
 from storage.models import Client, TranscriptEvent, utcnow
 from storage.review_models import AuditEntry, ClientNote, ReviewSession
 from tests.harness import TestClient as Chat
-from tests.review_client import csrf_of, sign_in
+from tests.review_client import csrf_of, mark_reviewed, sign_in
 from tests.review_seed import CRISIS, HOSTILE, PASSWORD, Seeded, add_accounts, conversation, seed
 
-SETTINGS = ReviewSettings(ALONGSIDE_REVIEW_IDLE_MINUTES=30)
+SETTINGS = ReviewSettings(
+    ALONGSIDE_REVIEW_IDLE_MINUTES=30, ALONGSIDE_REVIEW_ALLOWED_HOSTS="testserver"
+)
 
 
 @pytest.fixture
@@ -207,7 +209,7 @@ def test_sign_in_is_throttled_per_account_with_one_generic_message(
     wrong = sign_in(browser, "casey", "not the password")
     unknown = sign_in(browser, "nobody-here", "whatever it is")
     assert SIGN_IN_FAILED in wrong and SIGN_IN_FAILED in unknown
-    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(accounts.MAX_CHECKS_PER_ACCOUNT - 1):
         sign_in(browser, "casey", "not the password")
     refused = sign_in(browser, "casey", PASSWORD)  # the right password, too late
     assert SIGN_IN_FAILED in refused and session_cookie(browser) is None
@@ -217,7 +219,7 @@ def test_sign_in_is_throttled_per_account_with_one_generic_message(
 
 
 def test_sign_in_is_throttled_per_address(db: Database, browser: TestClient) -> None:
-    for i in range(accounts.MAX_FAILURES_PER_ADDRESS):
+    for i in range(accounts.MAX_CHECKS_PER_ADDRESS):
         sign_in(browser, f"guess{i}", "not the password")
     assert SIGN_IN_FAILED in sign_in(browser, "ada", PASSWORD)
 
@@ -360,7 +362,7 @@ def test_notes_tags_and_mark_reviewed(db: Database, seeded: Seeded, casey: TestC
     casey.post(f"/clients/{code}/notes", data={"csrf": token, "note": "Call back on Monday."})
     casey.post(f"/clients/{code}/tags", data={"csrf": token, "tag": "  Follow   Up "})
     casey.post(f"/clients/{code}/tags", data={"csrf": token, "tag": "follow up"})  # once only
-    page = casey.post(f"/clients/{code}/reviewed", data={"csrf": token}).text
+    page = mark_reviewed(casey, code)
     assert "Call back on Monday." in page and "casey ·" in page
     assert page.count('<span class="tag">follow up</span>') == 1
     assert "reviewed" in page and "by casey" in page
@@ -389,8 +391,7 @@ def transcript_length(db: Database, code: str) -> int:
 def test_reviewing_one_client_leaves_the_others_unread(
     db: Database, seeded: Seeded, casey: TestClient
 ) -> None:
-    token = csrf_of(casey.get(f"/clients/{seeded.hostile}").text)
-    casey.post(f"/clients/{seeded.hostile}/reviewed", data={"csrf": token})
+    mark_reviewed(casey, seeded.hostile)
     listing = casey.get("/", params={"unreviewed": "true"}).text
     unread = transcript_length(db, seeded.flagged)
     assert seeded.flagged in listing and f">{unread} unread<" in listing
@@ -483,7 +484,7 @@ def test_only_clients_who_agreed_to_review_appear_anywhere(
     token = csrf_of(casey.get(f"/clients/{seeded.flagged}").text)
     casey.post(f"/clients/{seeded.flagged}/notes", data={"csrf": token, "note": "a note"})
     casey.post(f"/clients/{seeded.flagged}/tags", data={"csrf": token, "tag": "a tag"})
-    casey.post(f"/clients/{seeded.flagged}/reviewed", data={"csrf": token})
+    mark_reviewed(casey, seeded.flagged)
     erase(db, seeded.flagged)
     assert casey.get(f"/clients/{seeded.flagged}").status_code == 404
     assert "No clients match" in casey.get("/").text

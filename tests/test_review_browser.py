@@ -102,6 +102,11 @@ def test_a_counselor_signs_in_finds_a_flagged_client_adds_a_note_and_exports(
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+        # The triage queue: the unreviewed safety event first, saying why.
+        queue = page.locator("table.clients tbody tr")
+        expect(queue.first).to_contain_text("1 safety event not yet reviewed")
+        expect(queue.first).to_contain_text(seeded.flagged)
+        expect(queue.nth(1)).to_contain_text("unread messages")
         page.screenshot(path=SHOTS / "clients.png", full_page=True)
 
         # Only the flagged client, then their page.
@@ -125,6 +130,16 @@ def test_a_counselor_signs_in_finds_a_flagged_client_adds_a_note_and_exports(
         page.screenshot(path=SHOTS / "client-top.png")
         page.locator(".msg.safety").scroll_into_view_if_needed()
         page.screenshot(path=SHOTS / "client-safety.png")
+
+        # Read to the end, mark reviewed there: the client leaves the top of the queue.
+        page.get_by_role("link", name="jump to the newest").click()
+        page.locator("#latest").get_by_role("button", name="Mark reviewed").click()
+        expect(page.get_by_text("reviewed", exact=False).first).to_be_visible()
+        page.goto(f"{base}/")
+        expect(queue.first).to_contain_text(seeded.hostile)
+        flagged_row = page.locator("table.clients tbody tr", has_text=seeded.flagged)
+        expect(flagged_row).to_contain_text("nothing new since the last review")
+        page.goto(f"{base}/clients/{seeded.flagged}")
 
         # Export: a JSON download, and the printable page.
         with page.expect_download() as download:

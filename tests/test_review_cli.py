@@ -16,6 +16,7 @@ import pytest
 from review import accounts
 from review.config import ReviewSettings
 from review.server import Beside
+from review.throttle import CheckGate
 from storage import Database
 from tests import cli_runner
 from tests.cli_runner import REPO
@@ -59,8 +60,10 @@ def test_accounts_are_managed_from_the_command_line(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no account named nobody" in missing.stderr
 
     db = Database(url)
-    assert accounts.authenticate(db, "casey", "a brand new secret", address="here") is not None
-    assert accounts.authenticate(db, "casey", PASSWORD, address="here") is None
+    gate = CheckGate(1)
+    signed = accounts.authenticate(db, "casey", "a brand new secret", address="here", gate=gate)
+    assert signed.account is not None
+    assert accounts.authenticate(db, "casey", PASSWORD, address="here", gate=gate).account is None
     log = alongside("audit", "--limit", "100", db=url)
     lines = [line.split("\t") for line in log.stdout.splitlines()]
     assert [line[2] for line in lines] == [
