@@ -76,6 +76,7 @@ class Conversation:
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
         self.features = features
         features.warm_up()
+        hearing.warm_up()  # learn the understanding step's classifiers now, not in a turn
 
     async def take_turn(
         self, inbound: Inbound, deliver: Callable[[TurnOutcome], Awaitable[None]]

@@ -16,6 +16,7 @@ from typing import Final
 from dialogs.model import GoalSet
 from dialogs.turn import TurnContext
 from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
+from dialogs.understanding import warm_up as learn_understanding
 from dialogs.understanding.knowledge import answer_template
 from dialogs.understanding.subjects import family, find_subject
 from dialogs.understanding.themes import themes
@@ -153,6 +154,12 @@ _MARKERS = re.compile(
     r"as i said|u|you|lol|ffs|mate)\b[\s,.:;!?-]*",
     re.IGNORECASE,
 )
+
+
+def warm_up() -> None:
+    """Learn the understanding step's classifiers (a few seconds) at start-up: learnt lazily, the
+    first turns waited on them, and a SIGTERM in that window outlasted the shutdown grace."""
+    learn_understanding()
 
 
 def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str | None:
