@@ -231,16 +231,26 @@ def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | No
         run.ask()
         return None
     polarity = _typed_polarity(understood, text)
-    if polarity is not None and understood.intent in _ANSWERING:
-        key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
-        if key is not None:
-            run.model.choice = key
-            run.fire(key)
-            return None
+    if _press(run, understood, polarity, offered):
+        return None
     if len(text.split()) > 3:  # their story, before they have said it may be kept
         run.ask(hint="hearing/consent_first")
         return None
     return text
+
+
+def _press(
+    run: TurnContext, understood: Understanding, polarity: Polarity | None, offered: list[str]
+) -> bool:
+    """Take a typed yes, no, not sure or safer as the offered button it means, if one is."""
+    if polarity is None or understood.intent not in _ANSWERING:
+        return False
+    key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
+    if key is None:
+        return False
+    run.model.choice = key
+    run.fire(key)
+    return True
 
 
 def _named_in_passing(text: str) -> str | None:
@@ -260,12 +270,8 @@ def _choice(
     polarity = _typed_polarity(understood, text)
     if polarity is None and understood.talk is Talk.CHANGE and "explore" in offered:
         polarity = Polarity.YES  # "less of it" to "think about what change could look like?"
-    if polarity is not None and understood.intent in _ANSWERING:
-        key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
-        if key is not None:
-            run.model.choice = key
-            run.fire(key)
-            return None
+    if _press(run, understood, polarity, offered):
+        return None
     if understood.intent in (Intent.FEELING, Intent.TALK) or (
         understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
     ):  # words at a button question: heard as words, then the options again

@@ -18,7 +18,8 @@ def _hidden(char: str) -> bool:
 
 
 def visible(value: object) -> Markup:
-    """`value` escaped, each control or formatting character shown as ⟦U+XXXX⟧."""
+    """`value` escaped, each control or formatting character shown by its code point: a
+    right-to-left override reads ⟦U+202E⟧."""
     text = "" if value is None else str(value)
     if not any(_hidden(c) for c in text):
         return escape(text)

@@ -39,8 +39,8 @@ _SHORT_CHOICE, _SHORT_SCALE = 3, 5  # words
 
 def read(text: str, expects: str, subject: str | None = None) -> Understanding:
     """Intent, typed answer, kind of talk and topic (the steps this package learns or rules).
-    `subject`: the client's word for what they came about, which a question that names nothing
-    ("what does it do to ur sleep if u stop") is about."""
+    `subject`: the client's word for what they came about, when the text names nothing: a
+    question is then about it ("what does it do to ur sleep if u stop")."""
     plain = normalise(text)
     size = len(words(plain))
     said = read_intent(plain)
@@ -57,7 +57,7 @@ def read(text: str, expects: str, subject: str | None = None) -> Understanding:
         intent = Intent.ANSWER  # "no lol" at buttons, "like a 4" at a ruler
     own = intent in _OWN_WORDS and said != Intent.NON_ANSWER and size > 1
     talk = read_talk(plain) if own else Talk.NEUTRAL
-    about = f"{plain} {normalise(subject)}" if subject and find_subject(text) is None else plain
+    about = f"{plain} {normalise(subject)}" if subject else plain
     topic = read_topic(about) if intent == Intent.QUESTION else None
     return Understanding(intent=intent, polarity=polarity, score=score, talk=talk, topic=topic)
 
@@ -69,10 +69,11 @@ def understand(
     raises: a text it cannot read is an answer."""
     try:
         text = text if isinstance(text, str) else ""
-        understood = read(text, expects, subject)
+        named = find_subject(text)
+        understood = read(text, expects, subject if named is None else None)
         return dataclasses.replace(
             understood,
-            subject=find_subject(text),
+            subject=named,
             areas=life_areas(text),
             phrase=paraphrase(text) if understood.intent != Intent.NON_ANSWER else None,
         )
