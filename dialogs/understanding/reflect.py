@@ -90,6 +90,8 @@ SPELLINGS: Final[dict[str, str]] = {
     "tomoz": "tomorrow",
     "tonite": "tonight",
     "nite": "night",
+    "nites": "nights",
+    "nitez": "nights",
     "wk": "week",
     "wks": "weeks",
     "hr": "hour",

@@ -15,6 +15,7 @@ from prompts import flagged_phrases
         ("i feel groggy at work", "you feel groggy at work"),
         ("my gf would be happy", "your girlfriend would be happy"),
         ("im knackered", "you're knackered"),
+        ("like 6 cans most nites", "6 cans most nights"),
         ("chills me out i guess. helps me sleep", "it chills you out and it helps you sleep"),
         ("idk my mate said to try this. i smoke way too much weed tbh", None),
         ("i was up till 4am", "you were up till 4am"),
