@@ -38,6 +38,7 @@ DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
         *("thinking", "curious", "night"),
     ),
     ("agenda", "hopes"): ("both", "safety", "control", "money", "weary", "amount", "safer"),
+    ("agenda", "aim"): ("both", "safety", "control", "money", "weary", "amount", "safer"),
     ("relationship", "days"): ("routine", "relief", "time", "pressure"),
     ("relationship", "good"): ("relief", "enjoyment", "time"),
     ("information", "thoughts"): ("safety", "recognition", "news", "worry"),

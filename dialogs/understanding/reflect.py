@@ -154,10 +154,17 @@ SPELLINGS: Final[dict[str, str]] = {
 # Words the bot says in place of the client's stronger ones, by phrase.
 _PHRASES: Final = (
     (re.compile(r"\b(?:like )?(?:such )?an? (?:piece of shit|pos|waste of space)\b"), "awful"),
+    (re.compile(r"\b(feel|feeling|felt|feels) like (?:shit|shite|crap|death|hell)\b"), r"\1 rough"),
     (re.compile(r"\bfuck(?:ed)? (?:it )?up\b|\bfucked it\b|\bscrewed (?:it )?up\b"), "messed up"),
     (re.compile(r"\bpissed off\b"), "annoyed"),
     (re.compile(r"\bur (?=\w+ing\b|not\b|a\b|an\b|so\b|just\b|right\b|too\b|gonna\b)"), "you're "),
     (re.compile(r"\b(?:the )?(?:missus|mrs)\b"), "your partner"),
+    # "sat" and "sun" are weekdays only beside another day or a time of day ("fri and sat").
+    (re.compile(r"\b(fri|friday) (and|n|&) sat\b"), r"\1 \2 Saturday"),
+    (re.compile(r"\bsat (and|n|&) sun\b"), r"Saturday \1 Sunday"),
+    (re.compile(r"\b(saturday|Saturday) (and|n|&) sun\b"), r"\1 \2 Sunday"),
+    (re.compile(r"\bsat(?= (?:nights?|nites?|mornings?)\b)"), "Saturday"),
+    (re.compile(r"\bsun(?= (?:nights?|nites?|mornings?)\b)"), "Sunday"),
 )
 _PROFANE = re.compile(r"\bfuck|\bcunt|\btwat|\bbitch|\bwank")
 _QUESTION_START = re.compile(
@@ -693,8 +700,9 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
     return out
 
 
-def _shift(tokens: list[str]) -> list[str]:
-    """First person to the bot's side; a left-out subject put back."""
+def _shift(tokens: list[str], aim: bool = False) -> list[str]:
+    """First person to the bot's side; a left-out subject put back, except in a wish, where a
+    bare verb ("drink less") is what they want, not what they do."""
     out: list[str] = []
     for i, word in enumerate(tokens):
         before = tokens[i - 1] if i else ""
@@ -713,7 +721,7 @@ def _shift(tokens: list[str]) -> list[str]:
         first == "been" and len(out) > 1 and out[1][0].isdigit()
     ):
         out.insert(0, "it" if first == "used" else "it's")
-    elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you"):
+    elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you") and not aim:
         out.insert(0, "you")
     elif verb in _IT_VERBS or _verb_on_me(tokens):
         out.insert(0, "it")
@@ -860,9 +868,9 @@ def _first_what_matters(kept: list[list[str]], limit: int) -> list[list[str]]:
     return first + [t for t in kept if reported(t)] if first else kept
 
 
-def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
+def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | None:
     """What the client meant, in the bot's voice, in at most about `limit` words; None for a
-    non-answer or when nothing usable is left."""
+    non-answer or when nothing usable is left. `aim`: the text answers what they want."""
     if not text or is_non_answer(text):
         return None
     # "weed on weekends but thats not really it. i feel lonely": what follows is what they meant.
@@ -872,7 +880,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
     parts: list[list[str]] = []
     used = 0
     for tokens in _first_what_matters(_distinct(sentences(text)), limit):
-        shifted = _shift(tokens)
+        shifted = _shift(tokens, aim)
         if not parts:
             shifted = _cut(shifted, limit)
             parts.append(shifted)
@@ -885,3 +893,15 @@ def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
     if not parts or not parts[0]:
         return None
     return _safe(_join(parts))
+
+
+def own_words(text: str, limit: int = MAX_WORDS) -> str | None:
+    """The client's words, respelled and without fillers but not turned to the bot's side, for
+    quoting back where a paraphrase in the bot's voice would sound like an instruction ("stop
+    drinking on weeknights" is their aim; in the bot's own voice it would be an order)."""
+    if not text or is_non_answer(text):
+        return None
+    kept = _distinct(sentences(text))
+    if not kept:
+        return None
+    return _join([_cut(kept[0], limit)]) or None
