@@ -90,6 +90,7 @@ SPELLINGS: Final[dict[str, str]] = {
     "tomoz": "tomorrow",
     "tonite": "tonight",
     "nite": "night",
+    "til": "till",
     "nites": "nights",
     "nitez": "nights",
     "wk": "week",
@@ -159,6 +160,7 @@ _PHRASES: Final = (
     (re.compile(r"\bpissed off\b"), "annoyed"),
     (re.compile(r"\bur (?=\w+ing\b|not\b|a\b|an\b|so\b|just\b|right\b|too\b|gonna\b)"), "you're "),
     (re.compile(r"\b(?:the )?(?:missus|mrs)\b"), "your partner"),
+    (re.compile(r"\b(stop|quit) \1\b"), r"\1 altogether"),  # "i dont wanna stop stop"
     # "sat" and "sun" are weekdays only beside another day or a time of day ("fri and sat").
     (re.compile(r"\b(fri|friday) (and|n|&) sat\b"), r"\1 \2 Saturday"),
     (re.compile(r"\bsat (and|n|&) sun\b"), r"Saturday \1 Sunday"),
@@ -776,8 +778,13 @@ def _cut(tokens: list[str], limit: int) -> list[str]:
     return best
 
 
+_CONTRASTS: Final = frozenset({"just", "only", "but"})  # "you don't want to stop, just less"
+
+
 def _join(parts: list[list[str]]) -> str:
     texts = [re.sub(r"\s+,", ",", " ".join(p)).strip(" ,") for p in parts]
+    if len(texts) == 2 and parts[1] and parts[1][0] in _CONTRASTS:
+        return ", ".join(texts)
     if len(texts) <= 2:
         return " and ".join(texts)
     return ", ".join(texts[:-1]) + " and " + texts[-1]
@@ -854,15 +861,23 @@ _REPORTED: Final = re.compile(
 )
 
 
-def _first_what_matters(kept: list[list[str]], limit: int) -> list[list[str]]:
+_NOT_WANTED: Final = re.compile(r"^(?:i )?(?:don't|dont|do not) (?:want|wanna|need)\b")
+
+
+def _first_what_matters(kept: list[list[str]], limit: int, aim: bool = False) -> list[list[str]]:
     """The sentences in order, except that when they will not all fit, the client's own
     statements come before what someone else said: in "idk my mate said to try this. i smoke way
-    too much weed" it is the weed that matters."""
+    too much weed" it is the weed that matters; and in a wish, what they want comes before what
+    they do not ("i dont wanna stop stop. just not be a mess every sunday")."""
     if sum(_size(tokens) + 1 for tokens in kept) <= limit + 1 or len(kept) < 2:
         return kept
+    if aim:
+        wanted = [t for t in kept if not _NOT_WANTED.match(" ".join(t))]
+        if wanted and len(wanted) < len(kept):
+            return wanted + [t for t in kept if _NOT_WANTED.match(" ".join(t))]
 
     def reported(tokens: list[str]) -> bool:
-        return bool(_REPORTED.match(" ".join(tokens))) or tokens[0] not in _OWN
+        return bool(_REPORTED.match(" ".join(tokens)))
 
     first = [t for t in kept if not reported(t)]
     return first + [t for t in kept if reported(t)] if first else kept
@@ -879,7 +894,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | No
         text = text[setting_aside.end() :]
     parts: list[list[str]] = []
     used = 0
-    for tokens in _first_what_matters(_distinct(sentences(text)), limit):
+    for tokens in _first_what_matters(_distinct(sentences(text)), limit, aim):
         shifted = _shift(tokens, aim)
         if not parts:
             shifted = _cut(shifted, limit)
