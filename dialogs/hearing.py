@@ -201,6 +201,9 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if talks and model.flow != LISTEN and _WANTS_TO_TALK.search(text):
         step_aside(run, LISTEN)
         return None
+    answers_first = understood.polarity is not None and _OPENS_WITH_ANSWER.match(text)
+    if expects == "choice" and answers_first and understood.subject is None:
+        return _choice(run, text, understood, offered)  # "yeah but not like stop. i said that"
     if intent is Intent.CORRECTION and _CORRECTS.search(text) and _correct(run, text, understood):
         return None
     if expects == "choice":
@@ -232,7 +235,7 @@ def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | No
         run.ask()
         return None
     polarity = _typed_polarity(understood, text)
-    if _press(run, understood, polarity, offered):
+    if _press(run, understood, polarity, offered, text):
         return None
     if len(text.split()) > 3:  # their story, before they have said it may be kept
         run.ask(hint="hearing/consent_first")
@@ -241,10 +244,17 @@ def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | No
 
 
 def _press(
-    run: TurnContext, understood: Understanding, polarity: Polarity | None, offered: list[str]
+    run: TurnContext,
+    understood: Understanding,
+    polarity: Polarity | None,
+    offered: list[str],
+    text: str,
 ) -> bool:
-    """Take a typed yes, no, not sure or safer as the offered button it means, if one is."""
-    if polarity is None or understood.intent not in _ANSWERING:
+    """Take a typed yes, no, not sure or safer as the offered button it means, if one is: when
+    the text is an answer, or opens with one ("yeah but not stopping, i said that")."""
+    if polarity is None:
+        return False
+    if understood.intent not in _ANSWERING and not _OPENS_WITH_ANSWER.match(text):
         return False
     key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
     if key is None:
@@ -271,7 +281,7 @@ def _choice(
     polarity = _typed_polarity(understood, text)
     if polarity is None and understood.talk is Talk.CHANGE and "explore" in offered:
         polarity = Polarity.YES  # "less of it" to "think about what change could look like?"
-    if _press(run, understood, polarity, offered):
+    if _press(run, understood, polarity, offered, text):
         return None
     if understood.intent in (Intent.FEELING, Intent.TALK) or (
         understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
