@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from dialogs.model import GoalSet
+from dialogs.model import DialogModel, GoalSet
 from dialogs.turn import TurnContext
 from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
 from dialogs.understanding import warm_up as learn_understanding
@@ -51,6 +51,7 @@ DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("listen", "open"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
     ("listen", "more"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
 }
+INFORMED = "informed"  # context: the last turn answered a question, buttons shown again
 LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
 GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
 GOAL_STATES: Final = frozenset(  # where the answer is kept as a goal or a step, in their words
@@ -138,7 +139,13 @@ _OPENS_WITH_ANSWER = re.compile(
     r"okay|go on|god no|hell no)\b",
     re.IGNORECASE,
 )
+_THANKS = re.compile(
+    r"(?:ok(?:ay)?|k+|kk|cool|thanks?|thank (?:you|u)|ty|ta|cheers|right|got it|fair|noted|"
+    r"ah ok|oh ok|ok (?:thanks?|ty|cheers|cool))[\s.!]*",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[.!?;,\n]+")
+_ON_TOP = re.compile(r"\bon top\b|\bas well as (?:my|the) (?:script|methadone|bupe)", re.IGNORECASE)
 _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
 )
@@ -175,6 +182,11 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         run.say("system/welcome_back")
         run.ask()
         return None
+    informed = model.context.pop(INFORMED, False)
+    if informed and expects == "choice" and _THANKS.fullmatch(text.strip()):
+        run.say("hearing/noted")  # "ok" to information is thanks, not a yes to the buttons
+        run.ask(hint="hearing/options_again")
+        return None
     understood = understand(text, expects=expects, subject=model.words.get("subject"))
     model.heard = understood.phrase if expects == "text" else None
     if expects == "text" and understood.intent in _HEARD_AS_ANSWER:
@@ -192,6 +204,8 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if asks and (understood.topic is not None or expects != "text"):
         run.say(answer_template(understood.topic))
         run.ask()
+        if expects == "choice":
+            model.context[INFORMED] = True
         return None
     if intent is Intent.FRUSTRATION and model.flow != STEER and _AT_THE_BOT.search(text):
         run.say("steer/fair")
@@ -214,6 +228,11 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     if model.state == "subject" and model.flow == "agenda":
         return _subject(run, text, understood)
+    if renamed := _renamed_subject(model, text, understood):
+        model.words["subject"] = renamed  # the name was wrong, not the answer: ask again
+        run.say("hearing/corrected")
+        run.ask()
+        return None
     if intent is Intent.ALREADY_TOLD:
         return _already_told(run, text)
     if (model.flow, model.state) in GOAL_STATES and _empty(understood, text):
@@ -264,9 +283,22 @@ def _press(
     return True
 
 
+def _renamed_subject(model: DialogModel, text: str, understood: Understanding) -> str | None:
+    """Another substance's name and nothing more, right after the bot named the subject: "gear"
+    to "what are you hoping for with methadone?" puts the name right."""
+    named, current = understood.subject, model.words.get("subject")
+    if named is None or current is None or named.word == current or family(named.word) is None:
+        return None
+    just_named = model.context.get(LAST_ANSWER) in ("subject", "topic")
+    return named.word if just_named and len(_content(text).split()) <= 2 else None
+
+
 def _named_in_passing(text: str) -> str | None:
     """A subject the first answer names plainly in one of its sentences ("its about drinking",
-    "3-4 beers most nights"): one the lexicon knows for sure, and only one."""
+    "3-4 beers most nights"): one the lexicon knows for sure, and only one; not a treatment
+    they are on when they say they use on top of it ("on methadone but still use on top")."""
+    if _ON_TOP.search(text):
+        return None
     for sentence in _SENTENCE.split(text):
         named = find_subject(sentence)
         if named and named.sure and family(named.word) is not None and " and " not in named.word:
