@@ -18,7 +18,7 @@ from dialogs.turn import TurnContext
 from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
 from dialogs.understanding import warm_up as learn_understanding
 from dialogs.understanding.knowledge import answer_template
-from dialogs.understanding.subjects import family, find_subject
+from dialogs.understanding.subjects import family, find_subject, own_name
 from dialogs.understanding.themes import themes
 
 # Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
@@ -406,7 +406,10 @@ def _already_told(run: TurnContext, text: str) -> str | None:
 
 
 def _subject(run: TurnContext, text: str, understood: Understanding) -> str | None:
-    """The subject in the client's word, never a sentence."""
+    """The subject in the client's word, never a sentence: their own name for it where it fits
+    a sentence ("gear"), as the question promised, else the lexicon's word for what they named."""
+    if (theirs := own_name(text)) is not None:
+        return theirs
     if understood.subject is not None:
         return understood.subject.word
     if len(text.split()) <= 3:
