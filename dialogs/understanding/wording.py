@@ -110,7 +110,15 @@ def area_words(areas: tuple[str, ...]) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _areas(text: str) -> str | None:
-    return area_words(life_areas(text))
+    """The life areas an answer touches without naming them: "money. and my missus doesnt
+    know" reaches into family; money they said themselves, and hearing it back is an echo."""
+    plain = text.casefold()
+    unnamed = tuple(
+        area
+        for area in life_areas(text)
+        if not re.search(rf"\b{re.escape(AREA_WORDS.get(area, area))}\b", plain)
+    )
+    return area_words(unnamed)
 
 
 def said(words: dict[str, str]) -> dict[str, Gist | None]:
