@@ -160,7 +160,8 @@ _PHRASES: Final = (
     (re.compile(r"\bpissed off\b"), "annoyed"),
     (re.compile(r"\bur (?=\w+ing\b|not\b|a\b|an\b|so\b|just\b|right\b|too\b|gonna\b)"), "you're "),
     (re.compile(r"\b(?:the )?(?:missus|mrs)\b"), "your partner"),
-    (re.compile(r"\b(stop|quit) \1\b"), r"\1 altogether"),  # "i dont wanna stop stop"
+    (re.compile(r"\b(stop|quit) \1\b"), r"\1 altogether"),
+    (re.compile(r"\bbut (?:whatever|w/e|anyway)\b"), "but"),  # "i dont wanna stop stop"
     # "sat" and "sun" are weekdays only beside another day or a time of day ("fri and sat").
     (re.compile(r"\b(fri|friday) (and|n|&) sat\b"), r"\1 \2 Saturday"),
     (re.compile(r"\bsat (and|n|&) sun\b"), r"Saturday \1 Sunday"),
@@ -169,6 +170,8 @@ _PHRASES: Final = (
     (re.compile(r"\bsun(?= (?:nights?|nites?|mornings?)\b)"), "Sunday"),
 )
 _PROFANE = re.compile(r"\bfuck|\bcunt|\btwat|\bbitch|\bwank")
+# "its fun?? obviously": a statement said with a question mark, not a question.
+_RHETORICAL = re.compile(r"\s*(?:it'?s|that'?s|i'?m|i|because|cos|coz|cause)\s+\w", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(?:what|where|how|why|who|which)\b|"
     r"^(?:is|are|am|do|does|did|can|could|should|would|will|was|were|have|has)\s+"
@@ -374,6 +377,9 @@ _META = re.compile(
     r"^(?:are\s+you|you're)\s+(?:even\s+|just\s+)?(?:reading|listening|a\s+bot)|^what\??$",
 )
 # A "like" right after these is a verb or a comparison, not a filler.
+_LIKE_COMPARES_WITH: Final = frozenset(
+    {"everyone", "everybody", "anyone", "anybody", "most", "others", "normal", "other", "them"}
+)
 _LIKE_KEEPS_AFTER: Final = frozenset(
     {
         "i",
@@ -688,7 +694,12 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
         else:
             word = tokens[i]
             previous = out[-1] if out else ""
-            filler_like = word == "like" and previous not in _LIKE_KEEPS_AFTER
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            filler_like = (
+                word == "like"
+                and previous not in _LIKE_KEEPS_AFTER
+                and following not in _LIKE_COMPARES_WITH  # "on the footy like everyone else"
+            )
             if word not in FILLERS and not filler_like:
                 out.append(word)
             i += 1
@@ -815,7 +826,7 @@ def sentences(text: str) -> list[list[str]]:
         position = max(position, end)
         if not piece or not piece.strip():
             continue
-        asked = text[end : end + 1] == "?"
+        asked = text[end : end + 1] == "?" and not _RHETORICAL.match(piece)
         line = " ".join(_drop_fillers(_respell(_tokens(piece))))
         line = _META_PREFIX.sub("", line)
         tokens = _drop_fillers(line.split())
@@ -900,7 +911,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | No
             shifted = _cut(shifted, limit)
             parts.append(shifted)
             used = _size(shifted)
-        elif used + _size(shifted) + 1 <= limit:
+        elif used + _size(shifted) + 1 <= limit + _SLACK:
             parts.append(shifted)
             used += _size(shifted) + 1
         else:
