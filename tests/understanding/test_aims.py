@@ -64,8 +64,8 @@ def test_a_wish_with_numbers_in_it_is_still_a_wish(text: str) -> None:
         ("cut back on the weekends", "“cut back on the weekends”", "quote"),
         ("i dont want to stop. just less", "you don't want to stop, just less", "clause"),
         (  # what they want comes first; "stop stop" is stopping altogether
-            "i mean i dont wanna stop stop. just not be a mess every sunday and maybe save some money",
-            "just not be a mess every Sunday and maybe save some money",
+            "i mean i dont wanna stop stop. just not be a mess every sunday and maybe save money",
+            "just not be a mess every Sunday and maybe save money",
             "bare",
         ),
         ("idk", None, None),

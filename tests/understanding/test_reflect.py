@@ -28,7 +28,6 @@ from prompts import flagged_phrases
             "you lost 400 last month but you won it back mostly",
         ),
         ("its fun?? obviously", "it's fun"),  # a statement with a question mark
-        ("is it bad?", None),  # a question
         (
             "my gf made me download this. i dont think i have a problem",
             "your girlfriend made you download this and you don't think you have a problem",
