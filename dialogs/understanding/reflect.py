@@ -374,7 +374,8 @@ NON_ANSWERS: Final = frozenset(
 _META = re.compile(
     r"^(?:can|could)\s+we\s+(?:stop|pause|talk about something else)|^stop\s+asking|"
     r"^(?:you|i)\s+(?:already\s+|just\s+)?(?:said|told|asked)|^already\s+(?:said|told)|"
-    r"^(?:are\s+you|you're)\s+(?:even\s+|just\s+)?(?:reading|listening|a\s+bot)|^what\??$",
+    r"^(?:are\s+you|you're)\s+(?:even\s+|just\s+)?(?:reading|listening|a\s+bot)|^what\??$|"
+    r"^(?:sorry\s+)?(?:i\s+)?(?:pressed|hit|tapped|clicked|pushed)\s+(?:the\s+)?wrong\s+(?:button|one)",
 )
 # A "like" right after these is a verb or a comparison, not a filler.
 _LIKE_COMPARES_WITH: Final = frozenset(
@@ -789,6 +790,16 @@ def _cut(tokens: list[str], limit: int) -> list[str]:
     return best
 
 
+# A feeling said after the facts is what matters most to hear back: it may run this far over.
+_FEELING_SLACK: Final = 4
+_FEELING: Final = re.compile(r"^(?:i |you )?(?:feel|felt|feeling|am|i'm|im)\b")
+
+
+def _feels(tokens: list[str]) -> bool:
+    """ "feel awful about it", "i'm gutted": a sentence that says how they feel."""
+    return bool(_FEELING.match(" ".join(tokens))) and len(tokens) <= 6
+
+
 _CONTRASTS: Final = frozenset({"just", "only", "but"})  # "you don't want to stop, just less"
 
 
@@ -911,7 +922,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | No
             shifted = _cut(shifted, limit)
             parts.append(shifted)
             used = _size(shifted)
-        elif used + _size(shifted) + 1 <= limit + _SLACK:
+        elif used + _size(shifted) + 1 <= limit + (_FEELING_SLACK if _feels(tokens) else _SLACK):
             parts.append(shifted)
             used += _size(shifted) + 1
         else:
