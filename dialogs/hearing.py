@@ -51,6 +51,8 @@ DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("listen", "open"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
     ("listen", "more"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
 }
+REVIEW_NO = "review_no"  # the counselors question's "No, thank you"
+REVIEW_ASSUMED = "review_assumed"  # facts, for one turn: the bot took no for an answer
 INFORMED = "informed"  # context: the last turn answered a question, buttons shown again
 LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
 GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
@@ -149,6 +151,12 @@ _HUH = re.compile(
     r"(?:wh?at+|wut|wot|wha|huh+|wdym|what do (?:you|u|ya) mean|what does that mean|"
     r"what(?:'?s| is) that (?:supposed to )?mean|i don'?t (?:get|understand) (?:it|the question)|"
     r"what\?+ ?lol|\?+)[\s?!.]*",
+    re.IGNORECASE,
+)
+_MAYBE_AN_IDEA = re.compile(
+    r"\W*(?:maybe|perhaps|possibly)[\s,]+(?:like[\s,]+)?(?:not|no|less|fewer|cut\w*|stop\w*|only|"
+    r"just|try\w*|take|taking|have|having|drink\w*|smok\w*|us(?:e|ing)|spend\w*|keep\w*|"
+    r"a break|breaks|sav(?:e|ing))\b(?!.*\b(?:don'?t know|dunno|idk|not sure)\b)",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.!?;,\n]+")
@@ -266,6 +274,16 @@ def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | No
     polarity = _typed_polarity(understood, text)
     if _press(run, understood, polarity, offered, text):
         return None
+    if REVIEW_NO in offered and (polarity is Polarity.UNSURE or len(text.split()) > 3):
+        # Consent is given; "whatever" or their story at the counselors question: counselors
+        # stay out for now, and the story is the answer to what comes next.
+        model = run.model
+        model.facts[REVIEW_ASSUMED] = True
+        model.replay = text if len(text.split()) > 3 else None
+        model.choice = REVIEW_NO
+        run.fire(REVIEW_NO)
+        model.facts.pop(REVIEW_ASSUMED, None)
+        return None
     if len(text.split()) > 3:  # their story, before they have said it may be kept
         run.ask(hint="hearing/consent_first")
         return None
@@ -341,6 +359,8 @@ def _typed_polarity(understood: Understanding, text: str) -> Polarity | None:
     only on weekdays"); a "maybe" inside a sentence about weekends is not "not sure". "Safer"
     is specific enough anywhere."""
     polarity = understood.polarity
+    if polarity is Polarity.UNSURE and _MAYBE_AN_IDEA.match(text):
+        return Polarity.YES  # "maybe like not smoking till after work": a change, tentatively
     if polarity is None and understood.intent is Intent.NON_ANSWER and not text.strip().isdigit():
         return Polarity.UNSURE  # "whatever", "dunno": not sure is a full answer ("7" is a typo)
     if polarity is Polarity.SAFER or len(text.split()) <= 4 or _OPENS_WITH_ANSWER.match(text):
