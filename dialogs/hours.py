@@ -41,7 +41,9 @@ class ServiceHours:
         for part in filter(None, (p.strip() for p in re.split(r"(?<=\d)\s*,\s*", words))):
             found = _SPAN.match(part.lower())
             if not found:
-                raise ValueError(f"service hours: cannot read {part!r} (e.g. 'Mon-Fri 09:00-17:00')")
+                raise ValueError(
+                    f"service hours: cannot read {part!r} (e.g. 'Mon-Fri 09:00-17:00')"
+                )
             days, h1, m1, h2, m2 = found.groups()
             start, end = time(int(h1), int(m1)), _end_time(int(h2), int(m2))
             if end <= start:

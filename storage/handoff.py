@@ -111,6 +111,15 @@ class HandoffStore:
     def current(self) -> HandoffView | None:
         return open_handoff(self._session, self._client_id)
 
+    def latest(self) -> HandoffView | None:
+        """The client's newest handoff, ended or not."""
+        row = self._session.exec(
+            select(Handoff)
+            .where(Handoff.client_id == self._client_id)
+            .order_by(col(Handoff.id).desc())
+        ).first()
+        return _view(row) if row is not None else None
+
     def agree(self) -> HandoffView:
         """The client said yes, in the bot, to a person writing: an offer becomes a waiting
         request, or a new request is made (the client asked)."""
