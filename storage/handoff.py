@@ -25,6 +25,7 @@ from storage.models import (
     TimedMessage,
     TranscriptEvent,
 )
+from storage.review_models import AuditEntry
 
 OFFERED, WAITING, HELD, ENDED = "offered", "waiting", "held", "ended"
 OPEN = (OFFERED, WAITING, HELD)
@@ -98,6 +99,18 @@ def _cancel_timers(session: Session, client_id: int, trigger: str) -> None:
     )
 
 
+BOT_SIDE = "bot"  # the audit log's address for a step taken in a client's turn
+
+
+def _audit(session: Session, client_id: int, actor: str, action: str, now: datetime) -> None:
+    """A step taken in the bot (the client's yes, an idle end) in the dashboard's audit log."""
+    client = session.get(Client, client_id)
+    code = client.code if client is not None else None
+    session.add(
+        AuditEntry(created_at=now, actor=actor, action=action, client_code=code, address=BOT_SIDE)
+    )
+
+
 def _end(row: Handoff, reason: str, now: datetime) -> None:
     row.status, row.end_reason, row.ended_at, row.idle_at = ENDED, reason, now, None
 
@@ -133,6 +146,7 @@ class HandoffStore:
         row.agreed_at = row.agreed_at or self._now
         self._session.add(row)
         self._session.flush()
+        _audit(self._session, self._client_id, "client", "said yes to a person", self._now)
         return _view(row)
 
     def end(self, reason: str) -> None:
@@ -142,6 +156,8 @@ class HandoffStore:
             _end(row, reason, self._now)
             self._session.add(row)
             _cancel_timers(self._session, self._client_id, IDLE)
+            actor = "bot" if reason == "idle" else "client"
+            _audit(self._session, self._client_id, actor, f"handoff ended ({reason})", self._now)
 
     def check_again(self, trigger: str, due: datetime) -> None:
         """Run the timed turn `trigger` again at `due` (an idle check, a deferred offer)."""

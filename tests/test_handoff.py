@@ -18,6 +18,7 @@ from prompts import Renderer
 from storage import Database
 from storage import handoff as handoffs
 from storage.models import Client, Handoff, TranscriptEvent
+from storage.review_models import AuditEntry
 from tests.harness import TestClient
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a Monday, in the team's hours
@@ -249,6 +250,9 @@ def test_a_hold_nobody_writes_in_ends_by_itself(
     assert "casey hasn't written for a while" in back[-1].text
     assert back[-1].text.endswith(question)
     assert status(sqlite_db) == [("ended", "idle")]
+    with Session(sqlite_db.engine) as session:
+        steps = session.exec(select(AuditEntry.actor, AuditEntry.action)).all()
+    assert list(steps) == [("client", "said yes to a person"), ("bot", "handoff ended (idle)")]
 
 
 def test_check_ins_stand_aside_while_a_person_holds_the_chat(

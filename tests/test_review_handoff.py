@@ -117,6 +117,7 @@ def test_the_counselor_takes_the_chat_writes_under_their_name_and_hands_back(
     assert "Offer to write to them" in person_card(casey.get(f"/clients/{seeded.hostile}").text)
     assert "casey has handed the chat back to me" in alex.wait(timedelta(seconds=1))[0].text
     assert audit_of(db, seeded.hostile) == [
+        ("client", "said yes to a person", None),
         ("casey", "took over the chat", None),
         ("casey", "wrote to the client", None),
         ("casey", "handed the chat back", None),
