@@ -18,6 +18,7 @@ from dialogs.understanding.themes import Theme, _rules
 from dialogs.understanding.wording import said, themed, touched
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
+from review.handoff import MESSAGE_MAX
 
 ROOT = Path(__file__).parents[1]
 # Templates the code says itself (not from a flow): named in these modules' source.
@@ -142,7 +143,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         person=PERSON,
                         counselor="casey",
                         idle=bool(scheduled),
-                        message=words.get("topic", "Hello, I'm Casey from the team."),
+                        message=words.get("topic", "Hello, I'm Casey.")[:MESSAGE_MAX],
                     )
                     yield where, rendered
 

@@ -17,7 +17,7 @@ from review.config import ReviewSettings
 from review.server import Beside
 from tests.cli_runner import REPO
 from tests.review_seed import PASSWORD
-from tests.telegram_bot import ALEX, Person, bot_services, running
+from tests.telegram_bot import ALEX, SAM, Person, bot_services, running
 from tests.telegram_double import TelegramDouble
 from tests.test_review_telegram import free_port
 
@@ -43,6 +43,11 @@ async def test_a_client_on_telegram_asks_for_a_person_and_a_counselor_in_chromiu
         beside = Beside(services.db, ReviewSettings(ALONGSIDE_REVIEW_PORT=port))
         base = f"http://127.0.0.1:{port}"
         async with running(services, double, beside=beside) as bot, async_playwright() as pw:
+            sam = Person(bot, SAM)  # another client, with unread messages
+            await sam.says("/start")
+            await sam.taps("Yes, that's OK")
+            await sam.taps("Yes, they may read it")
+            await sam.says("my gambling, mostly online poker at night")
             alex = Person(bot, ALEX)
             await alex.says("/start")
             await alex.taps("Yes, that's OK")
@@ -65,6 +70,8 @@ async def test_a_client_on_telegram_asks_for_a_person_and_a_counselor_in_chromiu
             await page.get_by_role("button", name="Sign in").click()
             first = page.locator("table.clients tbody tr").first
             await expect(first).to_contain_text("asking for a person")
+            second = page.locator("table.clients tbody tr").nth(1)
+            await expect(second).to_contain_text("unread messages")
             await page.screenshot(path=SHOTS / "handoff-queue.png", full_page=True)
 
             await first.locator("a.code").click()
