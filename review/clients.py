@@ -525,6 +525,7 @@ class Hit:
     before: str
     match: str
     after: str
+    author: str | None = None  # the counselor who wrote it, for a message from a person
 
 
 @dataclass(frozen=True)
@@ -571,7 +572,9 @@ def _hit(event: TranscriptEvent, code: str, needle: str) -> Hit:
     text = " ".join(plain_text(event).split())
     at = text.lower().find(needle.lower())
     if at < 0:  # matched only inside markup: show the start
-        return Hit(code, event.id or 0, event.created_at, event.direction, "", "", text[:120])
+        return Hit(
+            code, event.id or 0, event.created_at, event.direction, "", "", text[:120], event.author
+        )
     end = at + len(needle)
     return Hit(
         code,
@@ -581,6 +584,7 @@ def _hit(event: TranscriptEvent, code: str, needle: str) -> Hit:
         ("…" if at > SNIPPET else "") + text[max(at - SNIPPET, 0) : at],
         text[at:end],
         text[end : end + SNIPPET] + ("…" if len(text) > end + SNIPPET else ""),
+        event.author,
     )
 
 

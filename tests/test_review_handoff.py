@@ -113,6 +113,9 @@ def test_the_counselor_takes_the_chat_writes_under_their_name_and_hands_back(
     assert "frame-ancestors 'self'" in live.headers["content-security-policy"]
     assert live.headers["x-frame-options"] == "SAMEORIGIN"
 
+    found = casey.get("/search", params={"q": "How are things"}).text
+    assert '<span class="muted">casey · ' in found  # search says who wrote it too
+
     press(casey, seeded.hostile, "back")
     assert "Offer to write to them" in person_card(casey.get(f"/clients/{seeded.hostile}").text)
     assert "casey has handed the chat back to me" in alex.wait(timedelta(seconds=1))[0].text
