@@ -21,7 +21,7 @@ from dialogs.events import InboundKind
 from dialogs.model import Effect, PersonAnswered, ReviewConsentAnswered
 from dialogs.turn import Feature, TurnContext
 from dialogs.understanding import understand
-from dialogs.understanding.person import asks_for_person
+from dialogs.understanding.person import asks_for_person, might_ask_for_person
 from storage.handoff import IDLE, OFFER, OFFERED, RESUME, WAITING, HandoffView
 
 HANDOFF = "handoff"
@@ -39,7 +39,8 @@ def redirect(run: TurnContext) -> bool:
         return False
     if run.model.flow in NOT_NOW:
         return False
-    if not asks_for_person(inbound.text, understand(inbound.text, expects="text")):
+    text = inbound.text
+    if not might_ask_for_person(text) or not asks_for_person(text, understand(text)):
         return False
     current = run.store.handoff.current()
     if not run.model.review_consent:

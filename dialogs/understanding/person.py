@@ -28,6 +28,12 @@ _DOES_NOT_WANT = re.compile(
 )
 
 
+def might_ask_for_person(text: str) -> bool:
+    """A cheap first look (no classifier): the text names a person or the bot at all."""
+    plain = normalise(text)
+    return bool(_PERSON.search(plain) or _BOT.search(plain))
+
+
 def asks_for_person(text: str, understood: Understanding) -> bool:
     """Whether the text asks for a person, or whether one is there (`understood` is the
     understanding step's reading of it)."""
