@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from dialogs.model import GoalSet
+from dialogs.model import DialogModel, GoalSet
 from dialogs.turn import TurnContext
 from dialogs.understanding import Intent, Polarity, Talk, Understanding, understand
 from dialogs.understanding import warm_up as learn_understanding
 from dialogs.understanding.knowledge import answer_template
-from dialogs.understanding.subjects import family, find_subject
+from dialogs.understanding.subjects import family, find_subject, own_name
 from dialogs.understanding.themes import themes
 
 # Flows that read their own answers: before consent, the safety flow, an erasure being confirmed.
@@ -38,6 +38,7 @@ DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
         *("thinking", "curious", "night"),
     ),
     ("agenda", "hopes"): ("both", "safety", "control", "money", "weary", "amount", "safer"),
+    ("agenda", "aim"): ("both", "safety", "control", "money", "weary", "amount", "safer"),
     ("relationship", "days"): ("routine", "relief", "time", "pressure"),
     ("relationship", "good"): ("relief", "enjoyment", "time"),
     ("information", "thoughts"): ("safety", "recognition", "news", "worry"),
@@ -50,6 +51,7 @@ DEEPER: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("listen", "open"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
     ("listen", "more"): ("lonely", "pressure", "weary", "relief", "both", "amount", "worry"),
 }
+INFORMED = "informed"  # context: the last turn answered a question, buttons shown again
 LAST_ANSWER = "last_answer"  # context: the words key of the last open answer (for corrections)
 GOAL_KINDS: Final = frozenset({"change", "first_step", "meaning_step"})
 GOAL_STATES: Final = frozenset(  # where the answer is kept as a goal or a step, in their words
@@ -139,7 +141,13 @@ _OPENS_WITH_ANSWER = re.compile(
     r"okay|go on|god no|hell no)\b",
     re.IGNORECASE,
 )
+_THANKS = re.compile(
+    r"(?:ok(?:ay)?|k+|kk|cool|thanks?|thank (?:you|u)|ty|ta|cheers|right|got it|fair|noted|"
+    r"ah ok|oh ok|ok (?:thanks?|ty|cheers|cool))[\s.!]*",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[.!?;,\n]+")
+_ON_TOP = re.compile(r"\bon top\b|\bas well as (?:my|the) (?:script|methadone|bupe)", re.IGNORECASE)
 _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
 )
@@ -176,6 +184,11 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         run.say("system/welcome_back")
         run.ask()
         return None
+    informed = model.context.pop(INFORMED, False)
+    if informed and expects == "choice" and _THANKS.fullmatch(text.strip()):
+        run.say("hearing/noted")  # "ok" to information is thanks, not a yes to the buttons
+        run.ask(hint="hearing/options_again")
+        return None
     understood = understand(text, expects=expects, subject=model.words.get("subject"))
     model.heard = understood.phrase if expects == "text" else None
     if expects == "text" and understood.intent in _HEARD_AS_ANSWER:
@@ -193,6 +206,8 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if asks and (understood.topic is not None or expects != "text"):
         run.say(answer_template(understood.topic))
         run.ask()
+        if expects == "choice":
+            model.context[INFORMED] = True
         return None
     if intent is Intent.FRUSTRATION and model.flow != STEER and _AT_THE_BOT.search(text):
         run.say("steer/fair")
@@ -202,6 +217,9 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if talks and model.flow != LISTEN and _WANTS_TO_TALK.search(text):
         step_aside(run, LISTEN)
         return None
+    answers_first = understood.polarity is not None and _OPENS_WITH_ANSWER.match(text)
+    if expects == "choice" and answers_first and understood.subject is None:
+        return _choice(run, text, understood, offered)  # "yeah but not like stop. i said that"
     if intent is Intent.CORRECTION and _CORRECTS.search(text) and _correct(run, text, understood):
         return None
     if expects == "choice":
@@ -212,6 +230,11 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     if model.state == "subject" and model.flow == "agenda":
         return _subject(run, text, understood)
+    if renamed := _renamed_subject(model, text, understood):
+        model.words["subject"] = renamed  # the name was wrong, not the answer: ask again
+        run.say("hearing/corrected")
+        run.ask()
+        return None
     if intent is Intent.ALREADY_TOLD:
         return _already_told(run, text)
     if (model.flow, model.state) in GOAL_STATES and _empty(understood, text):
@@ -233,7 +256,7 @@ def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | No
         run.ask()
         return None
     polarity = _typed_polarity(understood, text)
-    if _press(run, understood, polarity, offered):
+    if _press(run, understood, polarity, offered, text):
         return None
     if len(text.split()) > 3:  # their story, before they have said it may be kept
         run.ask(hint="hearing/consent_first")
@@ -242,10 +265,17 @@ def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | No
 
 
 def _press(
-    run: TurnContext, understood: Understanding, polarity: Polarity | None, offered: list[str]
+    run: TurnContext,
+    understood: Understanding,
+    polarity: Polarity | None,
+    offered: list[str],
+    text: str,
 ) -> bool:
-    """Take a typed yes, no, not sure or safer as the offered button it means, if one is."""
-    if polarity is None or understood.intent not in _ANSWERING:
+    """Take a typed yes, no, not sure or safer as the offered button it means, if one is: when
+    the text is an answer, or opens with one ("yeah but not stopping, i said that")."""
+    if polarity is None:
+        return False
+    if understood.intent not in _ANSWERING and not _OPENS_WITH_ANSWER.match(text):
         return False
     key = next((k for k in POLARITY_KEYS[polarity] if k in offered), None)
     if key is None:
@@ -255,9 +285,22 @@ def _press(
     return True
 
 
+def _renamed_subject(model: DialogModel, text: str, understood: Understanding) -> str | None:
+    """Another substance's name and nothing more, right after the bot named the subject: "gear"
+    to "what are you hoping for with methadone?" puts the name right."""
+    named, current = understood.subject, model.words.get("subject")
+    if named is None or current is None or named.word == current or family(named.word) is None:
+        return None
+    just_named = model.context.get(LAST_ANSWER) in ("subject", "topic")
+    return named.word if just_named and len(_content(text).split()) <= 2 else None
+
+
 def _named_in_passing(text: str) -> str | None:
     """A subject the first answer names plainly in one of its sentences ("its about drinking",
-    "3-4 beers most nights"): one the lexicon knows for sure, and only one."""
+    "3-4 beers most nights"): one the lexicon knows for sure, and only one; not a treatment
+    they are on when they say they use on top of it ("on methadone but still use on top")."""
+    if _ON_TOP.search(text):
+        return None
     for sentence in _SENTENCE.split(text):
         named = find_subject(sentence)
         if named and named.sure and family(named.word) is not None and " and " not in named.word:
@@ -272,7 +315,7 @@ def _choice(
     polarity = _typed_polarity(understood, text)
     if polarity is None and understood.talk is Talk.CHANGE and "explore" in offered:
         polarity = Polarity.YES  # "less of it" to "think about what change could look like?"
-    if _press(run, understood, polarity, offered):
+    if _press(run, understood, polarity, offered, text):
         return None
     if understood.intent in (Intent.FEELING, Intent.TALK) or (
         understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
@@ -365,7 +408,10 @@ def _already_told(run: TurnContext, text: str) -> str | None:
 
 
 def _subject(run: TurnContext, text: str, understood: Understanding) -> str | None:
-    """The subject in the client's word, never a sentence."""
+    """The subject in the client's word, never a sentence: their own name for it where it fits
+    a sentence ("gear"), as the question promised, else the lexicon's word for what they named."""
+    if (theirs := own_name(text)) is not None:
+        return theirs
     if understood.subject is not None:
         return understood.subject.word
     if len(text.split()) <= 3:

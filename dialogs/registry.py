@@ -21,6 +21,7 @@ from dialogs.model import (
 from dialogs.rhythm import parse_local_time
 from dialogs.safety import flow as safety
 from dialogs.subjects import WITHDRAWAL_OPTIONS, mentions_withdrawal_risk
+from dialogs.understanding.pattern import describes_use
 from dialogs.understanding.subjects import families as families_of
 
 RULERS_EVERY = 3  # check-ins: the rulers come back every third one
@@ -228,4 +229,5 @@ GUARDS: dict[str, Named] = {
     "review_allowed": Named(_review_allowed, takes_arg=False),
     "review_refused": Named(_review_refused, takes_arg=False),
     "withdrawal_risk": Named(_withdrawal_risk, takes_arg=False),
+    "describes_use": Named(lambda model, _: describes_use(model.text or ""), takes_arg=False),
 }

@@ -60,6 +60,7 @@ def warm_up() -> None:
 REASON_STATES = frozenset(
     {
         ("agenda", "hopes"),
+        ("agenda", "aim"),
         ("relationship", "good"),
         ("relationship", "less_good"),
         ("interest", "unsure"),

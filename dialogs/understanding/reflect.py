@@ -90,6 +90,7 @@ SPELLINGS: Final[dict[str, str]] = {
     "tomoz": "tomorrow",
     "tonite": "tonight",
     "nite": "night",
+    "til": "till",
     "nites": "nights",
     "nitez": "nights",
     "wk": "week",
@@ -154,12 +155,23 @@ SPELLINGS: Final[dict[str, str]] = {
 # Words the bot says in place of the client's stronger ones, by phrase.
 _PHRASES: Final = (
     (re.compile(r"\b(?:like )?(?:such )?an? (?:piece of shit|pos|waste of space)\b"), "awful"),
+    (re.compile(r"\b(feel|feeling|felt|feels) like (?:shit|shite|crap|death|hell)\b"), r"\1 rough"),
     (re.compile(r"\bfuck(?:ed)? (?:it )?up\b|\bfucked it\b|\bscrewed (?:it )?up\b"), "messed up"),
     (re.compile(r"\bpissed off\b"), "annoyed"),
     (re.compile(r"\bur (?=\w+ing\b|not\b|a\b|an\b|so\b|just\b|right\b|too\b|gonna\b)"), "you're "),
     (re.compile(r"\b(?:the )?(?:missus|mrs)\b"), "your partner"),
+    (re.compile(r"\b(stop|quit) \1\b"), r"\1 altogether"),
+    (re.compile(r"\bbut (?:whatever|w/e|anyway)\b"), "but"),  # "i dont wanna stop stop"
+    # "sat" and "sun" are weekdays only beside another day or a time of day ("fri and sat").
+    (re.compile(r"\b(fri|friday) (and|n|&) sat\b"), r"\1 \2 Saturday"),
+    (re.compile(r"\bsat (and|n|&) sun\b"), r"Saturday \1 Sunday"),
+    (re.compile(r"\b(saturday|Saturday) (and|n|&) sun\b"), r"\1 \2 Sunday"),
+    (re.compile(r"\bsat(?= (?:nights?|nites?|mornings?)\b)"), "Saturday"),
+    (re.compile(r"\bsun(?= (?:nights?|nites?|mornings?)\b)"), "Sunday"),
 )
 _PROFANE = re.compile(r"\bfuck|\bcunt|\btwat|\bbitch|\bwank")
+# "its fun?? obviously": a statement said with a question mark, not a question.
+_RHETORICAL = re.compile(r"\s*(?:it'?s|that'?s|i'?m|i|because|cos|coz|cause)\s+\w", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(?:what|where|how|why|who|which)\b|"
     r"^(?:is|are|am|do|does|did|can|could|should|would|will|was|were|have|has)\s+"
@@ -365,6 +377,9 @@ _META = re.compile(
     r"^(?:are\s+you|you're)\s+(?:even\s+|just\s+)?(?:reading|listening|a\s+bot)|^what\??$",
 )
 # A "like" right after these is a verb or a comparison, not a filler.
+_LIKE_COMPARES_WITH: Final = frozenset(
+    {"everyone", "everybody", "anyone", "anybody", "most", "others", "normal", "other", "them"}
+)
 _LIKE_KEEPS_AFTER: Final = frozenset(
     {
         "i",
@@ -679,7 +694,12 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
         else:
             word = tokens[i]
             previous = out[-1] if out else ""
-            filler_like = word == "like" and previous not in _LIKE_KEEPS_AFTER
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            filler_like = (
+                word == "like"
+                and previous not in _LIKE_KEEPS_AFTER
+                and following not in _LIKE_COMPARES_WITH  # "on the footy like everyone else"
+            )
             if word not in FILLERS and not filler_like:
                 out.append(word)
             i += 1
@@ -693,8 +713,9 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
     return out
 
 
-def _shift(tokens: list[str]) -> list[str]:
-    """First person to the bot's side; a left-out subject put back."""
+def _shift(tokens: list[str], aim: bool = False) -> list[str]:
+    """First person to the bot's side; a left-out subject put back, except in a wish, where a
+    bare verb ("drink less") is what they want, not what they do."""
     out: list[str] = []
     for i, word in enumerate(tokens):
         before = tokens[i - 1] if i else ""
@@ -713,7 +734,7 @@ def _shift(tokens: list[str]) -> list[str]:
         first == "been" and len(out) > 1 and out[1][0].isdigit()
     ):
         out.insert(0, "it" if first == "used" else "it's")
-    elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you"):
+    elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you") and not aim:
         out.insert(0, "you")
     elif verb in _IT_VERBS or _verb_on_me(tokens):
         out.insert(0, "it")
@@ -768,8 +789,13 @@ def _cut(tokens: list[str], limit: int) -> list[str]:
     return best
 
 
+_CONTRASTS: Final = frozenset({"just", "only", "but"})  # "you don't want to stop, just less"
+
+
 def _join(parts: list[list[str]]) -> str:
     texts = [re.sub(r"\s+,", ",", " ".join(p)).strip(" ,") for p in parts]
+    if len(texts) == 2 and parts[1] and parts[1][0] in _CONTRASTS:
+        return ", ".join(texts)
     if len(texts) <= 2:
         return " and ".join(texts)
     return ", ".join(texts[:-1]) + " and " + texts[-1]
@@ -800,7 +826,7 @@ def sentences(text: str) -> list[list[str]]:
         position = max(position, end)
         if not piece or not piece.strip():
             continue
-        asked = text[end : end + 1] == "?"
+        asked = text[end : end + 1] == "?" and not _RHETORICAL.match(piece)
         line = " ".join(_drop_fillers(_respell(_tokens(piece))))
         line = _META_PREFIX.sub("", line)
         tokens = _drop_fillers(line.split())
@@ -846,23 +872,31 @@ _REPORTED: Final = re.compile(
 )
 
 
-def _first_what_matters(kept: list[list[str]], limit: int) -> list[list[str]]:
+_NOT_WANTED: Final = re.compile(r"^(?:i )?(?:don't|dont|do not) (?:want|wanna|need)\b")
+
+
+def _first_what_matters(kept: list[list[str]], limit: int, aim: bool = False) -> list[list[str]]:
     """The sentences in order, except that when they will not all fit, the client's own
     statements come before what someone else said: in "idk my mate said to try this. i smoke way
-    too much weed" it is the weed that matters."""
+    too much weed" it is the weed that matters; and in a wish, what they want comes before what
+    they do not ("i dont wanna stop stop. just not be a mess every sunday")."""
     if sum(_size(tokens) + 1 for tokens in kept) <= limit + 1 or len(kept) < 2:
         return kept
+    if aim:
+        wanted = [t for t in kept if not _NOT_WANTED.match(" ".join(t))]
+        if wanted and len(wanted) < len(kept):
+            return wanted + [t for t in kept if _NOT_WANTED.match(" ".join(t))]
 
     def reported(tokens: list[str]) -> bool:
-        return bool(_REPORTED.match(" ".join(tokens))) or tokens[0] not in _OWN
+        return bool(_REPORTED.match(" ".join(tokens)))
 
     first = [t for t in kept if not reported(t)]
     return first + [t for t in kept if reported(t)] if first else kept
 
 
-def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
+def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | None:
     """What the client meant, in the bot's voice, in at most about `limit` words; None for a
-    non-answer or when nothing usable is left."""
+    non-answer or when nothing usable is left. `aim`: the text answers what they want."""
     if not text or is_non_answer(text):
         return None
     # "weed on weekends but thats not really it. i feel lonely": what follows is what they meant.
@@ -871,13 +905,13 @@ def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
         text = text[setting_aside.end() :]
     parts: list[list[str]] = []
     used = 0
-    for tokens in _first_what_matters(_distinct(sentences(text)), limit):
-        shifted = _shift(tokens)
+    for tokens in _first_what_matters(_distinct(sentences(text)), limit, aim):
+        shifted = _shift(tokens, aim)
         if not parts:
             shifted = _cut(shifted, limit)
             parts.append(shifted)
             used = _size(shifted)
-        elif used + _size(shifted) + 1 <= limit:
+        elif used + _size(shifted) + 1 <= limit + _SLACK:
             parts.append(shifted)
             used += _size(shifted) + 1
         else:
@@ -885,3 +919,15 @@ def paraphrase(text: str, limit: int = MAX_WORDS) -> str | None:
     if not parts or not parts[0]:
         return None
     return _safe(_join(parts))
+
+
+def own_words(text: str, limit: int = MAX_WORDS) -> str | None:
+    """The client's words, respelled and without fillers but not turned to the bot's side, for
+    quoting back where a paraphrase in the bot's voice would sound like an instruction ("stop
+    drinking on weeknights" is their aim; in the bot's own voice it would be an order)."""
+    if not text or is_non_answer(text):
+        return None
+    kept = _distinct(sentences(text))
+    if not kept:
+        return None
+    return _join([_cut(kept[0], limit)]) or None

@@ -250,6 +250,26 @@ def find_subject(text: str) -> Subject | None:
     return Subject(word=_and(words), sure=sure)
 
 
+OWN_NAME_MIN: Final = 3  # letters: "h" is no word to use in a sentence
+MISSPELLING: Final = 80.0  # similarity to the lexicon's word above which a name is a typo of it
+
+
+def own_name(text: str) -> str | None:
+    """The client's own single-word name for a substance, when that is all they wrote and it
+    fits in a sentence as it is: "gear", "smack", "charlie", "bud" stay theirs; a typo of the
+    plain word ("heroine"), a plural ("the pokies", "cans") or a letter ("h") does not."""
+    words = [w for w in _words(_tokens(text)) if w not in _FILLERS]
+    if len(words) != 1:
+        return None
+    name = words[0]
+    entry = lexicon().names.get(name)
+    if entry is None or len(name) < OWN_NAME_MIN or name == entry.word:
+        return None
+    if name.endswith("s") and not name.endswith("ss"):
+        return None
+    return None if fuzz.ratio(name, entry.word) >= MISSPELLING else name
+
+
 def family(word: str) -> str | None:
     """The family of a subject word or name ("drinking" -> "alcohol", "ket" -> "dissociatives");
     for "weed and drinking", the first one's. None when it is not in the lexicon."""

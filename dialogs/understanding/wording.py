@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from dialogs.understanding.areas import life_areas
-from dialogs.understanding.reflect import paraphrase
+from dialogs.understanding.reflect import own_words, paraphrase
 from dialogs.understanding.themes import themes
 
 AREA_WORDS = {  # how a template names a life area
@@ -25,10 +25,16 @@ AREA_WORDS = {  # how a template names a life area
 
 class Gist(str):
     """A paraphrase, with the shape a template needs to fit it into a sentence: "clause" ("you
-    sleep badly", "your sister called back"), "to" ("to spend less"), "if" ("if a friend got
-    hurt") or "phrase" ("the money", "weekends mostly", "planning it")."""
+    sleep badly", "your sister called back"), "to" ("to spend less"), "bare" (a verb without
+    its "to": "not feel rough on Sundays", "just sleep properly"), "if" ("if a friend got hurt")
+    or "phrase" ("the money", "weekends mostly", "planning it"); "quote": the client's own
+    words in quotation marks, where the bot's voice could not say them without sounding like an
+    order ("“stop drinking on weeknights”")."""
 
     shape: str
+
+
+AIMS = frozenset({"hopes"})  # answers to "what do you want?": a bare verb is a wish
 
 
 _SUBJECTS = frozenset(
@@ -45,6 +51,11 @@ _VERB = re.compile(
     r"goes|went|came|comes|made|makes|carries|helps|takes|keeps|wants|said|says|thinks|feels|"
     r"knows|crept|nearly|never|always|still|\w{3,}ed)"
 )
+# Verbs that open a wish without its "to" ("just not feel rough", "have a few nights off").
+_BARE_VERBS = frozenset(
+    {"feel", "be", "have", "get", "stop", "wake", "spend", "sleep", "drink", "use", "smoke"}
+    | {"cut", "keep", "lose", "save", "stay", "see", "go", "do", "make", "take", "enjoy", "look"}
+)
 _NOT_VERBS = frozenset({"weed", "speed", "need", "bleed", "greed", "breed", "married", "tired"})
 
 
@@ -56,6 +67,11 @@ def shape(text: str) -> str:
         return "to"
     if first in ("if", "when", "unless", "once"):
         return "if"
+    lead = 0
+    while lead < min(2, len(words) - 1) and words[lead] in ("just", "not", "never"):
+        lead += 1
+    if words and words[lead] in _BARE_VERBS:
+        return "bare"
     if first in _SUBJECTS:
         return "clause"
     if first in _DETERMINERS and any(
@@ -69,10 +85,16 @@ _MARKUP = re.compile(r"<[^>]*>|\{[{%#].*?[}%#]\}")  # tags and template syntax: 
 
 
 @lru_cache(maxsize=4096)
-def _paraphrase(text: str) -> Gist | None:
-    said = paraphrase(_MARKUP.sub(" ", text))
+def _paraphrase(text: str, aim: bool = False) -> Gist | None:
+    plain = _MARKUP.sub(" ", text)
+    said = paraphrase(plain, aim=aim)
     if said is None:
-        return None
+        quoted = own_words(plain) if aim else None
+        if quoted is None:
+            return None
+        gist = Gist(f"“{quoted}”")
+        gist.shape = "quote"
+        return gist
     gist = Gist(said)
     gist.shape = shape(said)
     return gist
@@ -88,13 +110,21 @@ def area_words(areas: tuple[str, ...]) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _areas(text: str) -> str | None:
-    return area_words(life_areas(text))
+    """The life areas an answer touches without naming them: "money. and my missus doesnt
+    know" reaches into family; money they said themselves, and hearing it back is an echo."""
+    plain = text.casefold()
+    unnamed = tuple(
+        area
+        for area in life_areas(text)
+        if not re.search(rf"\b{re.escape(AREA_WORDS.get(area, area))}\b", plain)
+    )
+    return area_words(unnamed)
 
 
 def said(words: dict[str, str]) -> dict[str, Gist | None]:
     """Each kept answer as a short paraphrase, or None where there is nothing to reflect
     ("idk", "nothing", a sentence that will not shorten)."""
-    return {key: _paraphrase(text) for key, text in words.items()}
+    return {key: _paraphrase(text, key in AIMS) for key, text in words.items()}
 
 
 def touched(words: dict[str, str]) -> dict[str, str | None]:

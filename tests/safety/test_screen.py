@@ -225,6 +225,8 @@ def test_weaker_signs_get_a_direct_question_not_an_alarm(message: str) -> None:
         "i keep cutting",
         "i've got the rope in the shed",
         "there's no reason for me to live",
+        "i've had enough of everything, i want it all to end",
+        "honestly im trying to die at this point",
     ],
 )
 def test_warning_sign_concepts_raise_the_alarm(message: str) -> None:
@@ -241,6 +243,8 @@ def test_warning_sign_concepts_raise_the_alarm(message: str) -> None:
         "i'm cutting back on the vodka",
         "i'm writing a letter to my landlord",
         "i'm saving up for a holiday",
+        "not trying to die just want to have a good time",  # negated: no alarm, no question
+        "i want this hangover to end",
     ],
 )
 def test_near_misses_of_the_concepts_are_ordinary(message: str) -> None:

@@ -19,6 +19,19 @@ from prompts import flagged_phrases
         ("chills me out i guess. helps me sleep", "it chills you out and it helps you sleep"),
         ("idk my mate said to try this. i smoke way too much weed tbh", None),
         ("i was up till 4am", "you were up till 4am"),
+        (
+            "nothing. i just bet on the footy like everyone else",
+            "you just bet on the footy like everyone else",
+        ),
+        (
+            "lost 400 last month but whatever i won it back mostly",
+            "you lost 400 last month but you won it back mostly",
+        ),
+        ("its fun?? obviously", "it's fun"),  # a statement with a question mark
+        (
+            "my gf made me download this. i dont think i have a problem",
+            "your girlfriend made you download this and you don't think you have a problem",
+        ),
         ("helps me switch off from work tbh. job is stressful", None),
         ("feel proud honestly", "you feel proud"),
         ("bc i dont want to break up i guess", "you don't want to break up"),
@@ -158,7 +171,7 @@ def test_hard_ones_read_well() -> None:
         paraphrase("i want to quit weed completely") == "you want to be done with weed completely"
     )
     assert paraphrase("i fucked it. did a load on saturday. feel like such a piece of shit") == (
-        "you messed up and you did a load on Saturday"
+        "you messed up, you did a load on Saturday and you feel awful"
     )
     assert paraphrase("me. im weak. my gf is so disappointed") == (
         "you're weak and your girlfriend is so disappointed"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dialogs.understanding import Subject
-from dialogs.understanding.subjects import bench_subjects, families, family, find_subject
+from dialogs.understanding.subjects import bench_subjects, families, family, find_subject, own_name
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,21 @@ def test_held_out_replies_meet_the_target() -> None:
     score = bench_subjects()
     assert score.total >= 80
     assert score.accuracy >= 0.9, score.misses
+
+
+@pytest.mark.parametrize(
+    ("reply", "theirs"),
+    [
+        ("gear", "gear"),  # their word, as the question promised
+        ("mostly gear tbh", "gear"),
+        ("smack", "smack"),
+        ("charlie", "charlie"),
+        ("heroine", None),  # a typo of the plain word is not a name of theirs
+        ("h", None),  # a letter does not fit a sentence
+        ("the pokies", None),  # nor does a plural: "gambling" does
+        ("gear. heroin", None),
+        ("weed", None),  # the lexicon's word already
+    ],
+)
+def test_their_own_name_is_kept_where_it_fits_a_sentence(reply: str, theirs: str | None) -> None:
+    assert own_name(reply) == theirs

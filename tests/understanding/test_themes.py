@@ -12,6 +12,9 @@ from dialogs.understanding.wording import said, shape
     ("answer", "theme"),
     [
         ("it helps me switch off after work", Theme("relief", "unwind")),
+        ("switches my brain off", Theme("relief", "unwind")),
+        ("its the only time i dont think about her", Theme("relief", "escape")),
+        ("stops me thinking about work", Theme("relief", "escape")),
         ("takes the edge off the panic tbh", Theme("relief", "anxiety")),
         ("stops me being sick", Theme("relief", "sickness")),
         ("i smoke weed every nite", Theme("routine", "evenings")),
@@ -34,7 +37,17 @@ def test_an_answer_carries_its_theme(answer: str, theme: Theme) -> None:
 
 
 @pytest.mark.parametrize(
-    "answer", ["idk", "k", "weed", "the money", "whatever", "not sure tbh", "every"]
+    "answer",
+    [
+        "idk",
+        "k",
+        "weed",
+        "the money",
+        "whatever",
+        "not sure tbh",
+        "every",
+        "i dont think about it much",
+    ],
 )
 def test_a_short_or_empty_answer_carries_no_routine_or_relief(answer: str) -> None:
     assert not {t.kind for t in themes(answer)} & {"routine", "relief", "pressure"}
