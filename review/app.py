@@ -467,6 +467,10 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     def offer_person(request: Request, who: Posted, code: str) -> Response:
         return handoff_step(request, who, code, handoffs.offer)
 
+    @app.post("/clients/{code}/handoff/withdraw")
+    def withdraw_offer(request: Request, who: Posted, code: str) -> Response:
+        return handoff_step(request, who, code, handoffs.withdraw_offer)
+
     @app.post("/clients/{code}/handoff/take")
     def take_chat(request: Request, who: Posted, code: str) -> Response:
         return handoff_step(request, who, code, handoffs.take)

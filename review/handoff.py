@@ -55,6 +55,15 @@ class Handoffs:
             lambda session, now: handoffs.offer(session, client_id, step.counselor, now),
         )
 
+    def withdraw_offer(self, client_id: int, code: str, step: Step) -> None:
+        """Take back an offer the client has not answered."""
+        self._do(
+            code,
+            step,
+            "withdrew the offer",
+            lambda session, now: handoffs.withdraw_offer(session, client_id, now),
+        )
+
     def take(self, client_id: int, code: str, step: Step) -> None:
         """Take the chat (the client has said yes): the bot tells them who is here."""
 

@@ -197,6 +197,18 @@ def offer(session: Session, client_id: int, counselor: str, now: datetime) -> No
     _queue_timer(session, client_id, OFFER, now)
 
 
+def withdraw_offer(session: Session, client_id: int, now: datetime) -> None:
+    """A counselor's offer the client has not answered is taken back (a yes to it later asks
+    for a person afresh)."""
+    _locked_client(session, client_id)
+    row = _open_row(session, client_id)
+    if row is None or row.status != OFFERED:
+        raise HandoffRefused("There is no unanswered offer to take back.")
+    _end(row, "withdrawn", now)
+    session.add(row)
+    _cancel_timers(session, client_id, OFFER)
+
+
 def take(session: Session, client_id: int, counselor: str, now: datetime, idle: timedelta) -> None:
     """The counselor takes the chat; only once the client has agreed in the bot."""
     _locked_client(session, client_id)

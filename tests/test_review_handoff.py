@@ -142,7 +142,12 @@ def test_nobody_takes_a_chat_the_client_has_not_said_yes_to(
     hostile = Chat(talking(db), "hostile")
     offer = hostile.wait(timedelta(seconds=1))
     assert "Someone from the team, casey, would like to write to you here" in offer[-1].text
-    assert audit_of(db, seeded.hostile) == [("casey", "offered a person", None)]
+    press(casey, seeded.hostile, "withdraw")  # unanswered: taken back, and offered afresh
+    assert "Offer to write to them" in person_card(casey.get(f"/clients/{seeded.hostile}").text)
+    assert audit_of(db, seeded.hostile) == [
+        ("casey", "offered a person", None),
+        ("casey", "withdrew the offer", None),
+    ]
 
 
 def test_only_the_counselor_holding_the_chat_writes_in_it(
@@ -164,7 +169,7 @@ def test_only_the_counselor_holding_the_chat_writes_in_it(
 def test_handoff_forms_need_their_csrf_token_a_session_and_a_visible_client(
     db: Database, seeded: Seeded, casey: TestClient
 ) -> None:
-    for step in ("offer", "take", "messages", "back"):
+    for step in ("offer", "withdraw", "take", "messages", "back"):
         refused = casey.post(f"/clients/{seeded.flagged}/handoff/{step}", data={"csrf": "forged"})
         assert refused.status_code == 403
     page = casey.get(f"/clients/{seeded.flagged}").text
