@@ -142,8 +142,15 @@ _OPENS_WITH_ANSWER = re.compile(
     re.IGNORECASE,
 )
 _THANKS = re.compile(
-    r"(?:ok(?:ay)?|k+|kk|cool|thanks?|thank (?:you|u)|ty|ta|cheers|right|got it|fair|noted|"
-    r"ah ok|oh ok|ok (?:thanks?|ty|cheers|cool))[\s.!]*",
+    r"(?:(?:ok(?:ay)?|ah|oh|right|cool|nice)[\s,]+)?"
+    r"(?:ok(?:ay)?|k+|cool|thanks?|thank (?:you|u)|thx|ty|ta|cheers|right|got it|fair|noted|"
+    r"nice|good to know|ok then)(?:[\s,]+(?:mate|man|bro|lol))?[\s.!]*",
+    re.IGNORECASE,
+)
+_HUH = re.compile(
+    r"(?:wh?at+|wut|wot|wha|huh+|wdym|what do (?:you|u|ya) mean|what does that mean|"
+    r"what(?:'?s| is) that (?:supposed to )?mean|i don'?t (?:get|understand) (?:it|the question)|"
+    r"what\?+ ?lol|\?+)[\s?!.]*",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.!?;,\n]+")
@@ -185,9 +192,13 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         run.ask()
         return None
     informed = model.context.pop(INFORMED, False)
-    if informed and expects == "choice" and _THANKS.fullmatch(text.strip()):
-        run.say("hearing/noted")  # "ok" to information is thanks, not a yes to the buttons
-        run.ask(hint="hearing/options_again")
+    if informed and _THANKS.fullmatch(text.strip()):
+        run.say("hearing/noted")  # "ok ta" to information is thanks, not an answer
+        run.ask(hint="hearing/options_again" if expects == "choice" else None)
+        return None
+    if _HUH.fullmatch(text.strip()):  # "wat", "huh?", "what do u mean"
+        run.say("hearing/clarify")
+        run.ask()
         return None
     understood = understand(text, expects=expects, subject=model.words.get("subject"))
     model.heard = understood.phrase if expects == "text" else None
@@ -206,8 +217,7 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
     if asks and (understood.topic is not None or expects != "text"):
         run.say(answer_template(understood.topic))
         run.ask()
-        if expects == "choice":
-            model.context[INFORMED] = True
+        model.context[INFORMED] = True
         return None
     if intent is Intent.FRUSTRATION and model.flow != STEER and _AT_THE_BOT.search(text):
         run.say("steer/fair")

@@ -90,6 +90,7 @@ SPELLINGS: Final[dict[str, str]] = {
     "tomoz": "tomorrow",
     "tonite": "tonight",
     "nite": "night",
+    "sesh": "session",
     "til": "till",
     "nites": "nights",
     "nitez": "nights",
@@ -178,7 +179,18 @@ _QUESTION_START = re.compile(
     r"(?:you|i|it|there|that|this|they|we|he|she|my|your|anyone|anything|someone)\b"
 )
 _PEOPLE = frozenset(
-    {"girlfriend", "boyfriend", "partner", "wife", "husband", "mum", "mom", "dad", "brother"}
+    {
+        "girlfriend",
+        "boyfriend",
+        "partner",
+        "wife",
+        "husband",
+        "mum",
+        "mom",
+        "dad",
+        "brother",
+        "mate",
+    }
     | {"sister", "kids", "son", "daughter", "boss", "family", "mates", "friends", "parents"}
 )
 _DETERMINERS = frozenset(
@@ -374,7 +386,8 @@ NON_ANSWERS: Final = frozenset(
 _META = re.compile(
     r"^(?:can|could)\s+we\s+(?:stop|pause|talk about something else)|^stop\s+asking|"
     r"^(?:you|i)\s+(?:already\s+|just\s+)?(?:said|told|asked)|^already\s+(?:said|told)|"
-    r"^(?:are\s+you|you're)\s+(?:even\s+|just\s+)?(?:reading|listening|a\s+bot)|^what\??$",
+    r"^(?:are\s+you|you're)\s+(?:even\s+|just\s+)?(?:reading|listening|a\s+bot)|^what\??$|"
+    r"^(?:sorry\s+)?(?:i\s+)?(?:pressed|hit|tapped|clicked|pushed)\s+(?:the\s+)?wrong\s+(?:button|one)",
 )
 # A "like" right after these is a verb or a comparison, not a filler.
 _LIKE_COMPARES_WITH: Final = frozenset(
@@ -625,6 +638,10 @@ _SLACK: Final = 2
 # The client's own modal wording made safe for the bot's voice (see the module docstring).
 _SAFE_REWRITES: Final = (
     (re.compile(r"\b(\w+) said (?:that )?you (?:have|need|had|needed) to\b"), r"\1 wants you to"),
+    (
+        re.compile(r"\b(\w+) (said|says|reckons|thinks|thought) (?:that )?you should\b"),
+        r"\1 \2 it would be good for you to",
+    ),
     (re.compile(r"\byou (?:really |just )?need to\b"), "you feel a need to"),
     (re.compile(r"\byou (?:really |just )?needed to\b"), "you felt a need to"),
     (
@@ -680,6 +697,7 @@ def _respell(tokens: list[str]) -> list[str]:
 _LEADING_BEFORE_PRONOUN: Final = frozenset({"no", "mate", "nothing"})
 _PRONOUN_STARTS: Final = frozenset(
     {"i", "im", "i'm", "it", "it's", "its", "that", "that's", "you", "not", "we", "they", "my"}
+    | {"just", "don't", "dont", "honestly", "seriously"}  # "idk mate just dont wanna"
 )
 
 
@@ -713,6 +731,16 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
     return out
 
 
+def _bare(verb: str) -> bool:
+    """A verb a wish can open with ("drink less"); "don't want to" still needs its "you"."""
+    return not verb.endswith("n't")
+
+
+_ON_ONE: Final = re.compile(
+    r"^on (?:a |one |it\b|the piss\b)(?:sesh|session|bender|binge|mad one|night out|come ?down)?"
+)
+
+
 def _shift(tokens: list[str], aim: bool = False) -> list[str]:
     """First person to the bot's side; a left-out subject put back, except in a wish, where a
     bare verb ("drink less") is what they want, not what they do."""
@@ -730,11 +758,13 @@ def _shift(tokens: list[str], aim: bool = False) -> list[str]:
             out.extend(PRONOUNS.get(word, word).split())
     first = tokens[0] if tokens else ""
     verb = out[1] if out and out[0] == "just" and len(out) > 1 else (out[0] if out else "")
-    if out[:3] == ["used", "to", "be"] or (
+    if _ON_ONE.match(" ".join(out)):
+        out[:0] = ["you've", "been"] if "since" in out else ["you're"]  # "on a sesh rn"
+    elif out[:3] == ["used", "to", "be"] or (
         first == "been" and len(out) > 1 and out[1][0].isdigit()
     ):
         out.insert(0, "it" if first == "used" else "it's")
-    elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you") and not aim:
+    elif verb in _FIRST_PERSON_VERBS and first not in ("i", "you") and not (aim and _bare(verb)):
         out.insert(0, "you")
     elif verb in _IT_VERBS or _verb_on_me(tokens):
         out.insert(0, "it")
@@ -787,6 +817,16 @@ def _cut(tokens: list[str], limit: int) -> list[str]:
     while best and best[-1] in (_DANGLING | {","}):
         best.pop()
     return best
+
+
+# A feeling said after the facts is what matters most to hear back: it may run this far over.
+_FEELING_SLACK: Final = 4
+_FEELING: Final = re.compile(r"^(?:i |you )?(?:feel|felt|feeling|am|i'm|im)\b")
+
+
+def _feels(tokens: list[str]) -> bool:
+    """ "feel awful about it", "i'm gutted": a sentence that says how they feel."""
+    return bool(_FEELING.match(" ".join(tokens))) and len(tokens) <= 6
 
 
 _CONTRASTS: Final = frozenset({"just", "only", "but"})  # "you don't want to stop, just less"
@@ -911,7 +951,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | No
             shifted = _cut(shifted, limit)
             parts.append(shifted)
             used = _size(shifted)
-        elif used + _size(shifted) + 1 <= limit + _SLACK:
+        elif used + _size(shifted) + 1 <= limit + (_FEELING_SLACK if _feels(tokens) else _SLACK):
             parts.append(shifted)
             used += _size(shifted) + 1
         else:

@@ -27,7 +27,11 @@ from prompts import flagged_phrases
             "lost 400 last month but whatever i won it back mostly",
             "you lost 400 last month but you won it back mostly",
         ),
-        ("its fun?? obviously", "it's fun"),  # a statement with a question mark
+        ("its fun?? obviously", "it's fun"),
+        (  # the feeling after the facts is kept, a little over the usual length
+            "he lent me 200 and i blew it on pills. feel awful about it",
+            "he lent you 200 and you blew it on pills and you feel awful about it",
+        ),  # a statement with a question mark
         (
             "my gf made me download this. i dont think i have a problem",
             "your girlfriend made you download this and you don't think you have a problem",
@@ -124,7 +128,7 @@ def test_long_replies_become_a_short_phrase_cut_at_a_boundary(said: str) -> None
     got = paraphrase(said)
     assert got is not None
     words = got.split()
-    assert len(words) <= MAX_WORDS + 2
+    assert len(words) <= MAX_WORDS + 4  # a feeling said after the facts may run 4 over
     assert all(w in said.replace("im", "you're") or w.isalpha() or "'" in w for w in words)
     assert got[-1].isalnum(), "no trailing punctuation"
     assert words[-1] not in {"and", "the", "to", "a", "of", "your", "but"}
