@@ -26,4 +26,5 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     db = Database(settings.database_url)
     if migrate:
         db.migrate()
-    return Services(settings=settings, db=db, conversation=Conversation(db, flows, renderer))
+    conversation = Conversation(db, flows, renderer, hours=settings.hours())
+    return Services(settings=settings, db=db, conversation=conversation)

@@ -7,8 +7,10 @@ import hmac
 import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dialogs.hours import DEFAULT_HOURS, ServiceHours
 
 DEFAULT_DATABASE_URL = "sqlite:///alongside.db"
 TELEGRAM_API = "https://api.telegram.org"
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     health_port: int | None = Field(default=None, ge=0, le=65535, alias="ALONGSIDE_HEALTH_PORT")
     # The on-call counselors' Telegram chat for safety alerts; unset, no alert is sent.
     alert_chat_id: int | None = Field(default=None, alias="ALONGSIDE_ALERT_CHAT_ID")
+    # When people on the team read and answer, in the service's time zone (the dashboard's
+    # setting): a client who asks for a person outside them is told when someone will read it.
+    time_zone: str = Field(default="UTC", alias="ALONGSIDE_REVIEW_TIME_ZONE")
+    service_hours: str = Field(default=DEFAULT_HOURS, alias="ALONGSIDE_SERVICE_HOURS")
 
     @field_validator(
         "telegram_bot_token",
@@ -102,6 +108,19 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("ALONGSIDE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("service_hours")
+    @classmethod
+    def _readable_hours(cls, value: str, info: ValidationInfo) -> str:
+        """Hours or a time zone that cannot be read are refused at start."""
+        try:
+            ServiceHours.parse(value, info.data.get("time_zone", "UTC"))
+        except (ValueError, KeyError) as error:  # KeyError: ZoneInfoNotFoundError
+            raise ValueError(f"ALONGSIDE_SERVICE_HOURS: {error}") from error
+        return value
+
+    def hours(self) -> ServiceHours:
+        return ServiceHours.parse(self.service_hours, self.time_zone)
 
     def webhook_secret_value(self) -> str:
         """The webhook's secret token: the configured one, else one derived from the bot token

@@ -43,7 +43,8 @@ URGE_TRIGGER = "next"  # a timed turn that moves urge surfing on a step
 URGE_STEPS_MINUTES = (1, 3, 6, 10)  # when each next step comes, from the start
 # A scheduled check-in never interrupts these (an unanswered check-in is simply asked afresh):
 # urge surfing, the safety flow (a tap must not dismiss a concern), confirming an erasure.
-BUSY_FLOWS = (URGE, "safety", "forget", "privacy")
+# Nor asking whether a person may write, nor while a person from the team holds the chat.
+BUSY_FLOWS = (URGE, "safety", "forget", "privacy", "handoff")
 PROGRESS_FILE = "progress.png"
 DATE_FORMAT = "%A %d %B at %H:%M"
 DIARY_DAY = "diary_day"  # context: the local day the diary note being written is about
@@ -227,7 +228,8 @@ def send_due(
             if claim.checkin is not None:
                 schedule = claim.checkin
                 offset, cadence = schedule.utc_offset_minutes, schedule.cadence
-                busy = turn.dialog is not None and turn.dialog.flow in BUSY_FLOWS
+                held = (current := turn.handoff.current()) is not None and current.held
+                busy = held or (turn.dialog is not None and turn.dialog.flow in BUSY_FLOWS)
                 if is_quiet(now, offset):  # night where they are: the morning instead
                     turn.rhythm.advance(morning_after(now, offset), sent=False)
                     continue

@@ -14,6 +14,7 @@ from dialogs import hearing
 from dialogs.events import Attachment, Choice, Delivery, Inbound, InboundKind, Reply, TurnOutcome
 from dialogs.features import FEATURES, Features
 from dialogs.flows import SCORE_TRIGGER, TEXT_TRIGGER, FlowSet
+from dialogs.hours import DEFAULT_HOURS, ServiceHours
 from dialogs.locks import ClientLocks
 from dialogs.matching import match_choice, match_score
 from dialogs.messages import as_messages
@@ -61,6 +62,7 @@ class Conversation:
         renderer: Renderer,
         clock: Clock = system_clock,
         features: Features = FEATURES,
+        hours: ServiceHours | None = None,
     ) -> None:
         missing = [name for name in (*REQUIRED_FLOWS, *features.flows) if name not in flows]
         if missing:
@@ -71,6 +73,7 @@ class Conversation:
         self.flows = flows
         self.renderer = renderer
         self.clock = clock  # "now" for timestamps and scheduling; tests and the terminal move it
+        self.hours = hours or ServiceHours.parse(DEFAULT_HOURS)  # when the team reads and answers
         self.locks = ClientLocks()
         self.consent_version = CONSENT_VERSION
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
@@ -176,6 +179,10 @@ class _TurnRun:
 
     def now(self) -> datetime:
         return self.conv.clock()
+
+    @property
+    def hours(self) -> ServiceHours:
+        return self.conv.hours
 
     def labels(self) -> dict[str, str]:
         return self.conv.labels(self.locale)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from dialogs import checkins, data_rights
+from dialogs import checkins, data_rights, handoff
 from dialogs.events import Delivery
 from dialogs.model import Effect
 from dialogs.safety import flow as safety
@@ -92,4 +92,4 @@ class Features:
         ]
 
 
-FEATURES = Features(checkins.FEATURE, safety.FEATURE, data_rights.FEATURE)
+FEATURES = Features(checkins.FEATURE, safety.FEATURE, data_rights.FEATURE, handoff.FEATURE)

@@ -64,6 +64,13 @@ class SafetyConfirmed:
     signal: str
 
 
+@dataclass(frozen=True)
+class PersonAnswered:
+    """The client's answer to a person from the team writing here (issue 12)."""
+
+    agreed: bool
+
+
 Effect = (
     GoalSet
     | ScoreRecorded
@@ -74,6 +81,7 @@ Effect = (
     | RhythmSet
     | DiaryLogged
     | SafetyConfirmed
+    | PersonAnswered
 )
 
 

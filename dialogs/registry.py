@@ -13,6 +13,7 @@ from dialogs.model import (
     DiaryLogged,
     ForgetRequested,
     GoalSet,
+    PersonAnswered,
     ReviewConsentAnswered,
     RhythmSet,
     ScoreRecorded,
@@ -94,6 +95,10 @@ def _allow_review(model: DialogModel, _: None) -> None:
 def _refuse_review(model: DialogModel, _: None) -> None:
     model.review_consent = False
     model.effects.append(ReviewConsentAnswered(allowed=False))
+
+
+def _answer_person(model: DialogModel, agreed: bool) -> None:
+    model.effects.append(PersonAnswered(agreed=bool(agreed)))
 
 
 def _forget_everything(model: DialogModel, _: None) -> None:
@@ -207,6 +212,7 @@ ACTIONS: dict[str, Named] = {
     "confirm_concern": Named(safety.confirm_concern, takes_arg=False),
     "concern_declined": Named(safety.concern_declined, takes_arg=False),
     "forget_everything": Named(_forget_everything, takes_arg=False),
+    "answer_person": Named(_answer_person, takes_arg=True),
 }
 
 GUARDS: dict[str, Named] = {

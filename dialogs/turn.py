@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dialogs.events import Attachment, Choice, Delivery, Inbound, TurnOutcome
+from dialogs.hours import ServiceHours
 from dialogs.model import DialogModel, Effect
 from storage import ClientSnapshot, Database, Turn
+from storage.handoff import HandoffStore
 from storage.rhythm import RhythmStore
 
 
@@ -23,6 +25,9 @@ class TurnStore(Protocol):
 
     @property
     def rhythm(self) -> RhythmStore: ...
+
+    @property
+    def handoff(self) -> HandoffStore: ...
 
     def export(self) -> dict[str, Any]: ...
 
@@ -62,6 +67,10 @@ class TurnContext(Protocol):
         """Notes a feature leaves for its own later hooks in this turn; never saved."""
 
     def now(self) -> datetime: ...
+
+    @property
+    def hours(self) -> ServiceHours:
+        """When people on the team read and answer."""
 
     def labels(self) -> dict[str, str]:
         """Button labels in the client's language."""

@@ -33,6 +33,7 @@ from review import accounts, audit, clients, devices, sessions, text, throttle, 
 from review.chart import ruler_chart
 from review.config import ReviewSettings
 from review.db import writing
+from review.handoff import MESSAGE_MAX, Handoffs, Step
 from review.sessions import Viewer
 from storage import Database
 
@@ -41,7 +42,7 @@ logger = logging.getLogger("alongside.review")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -56,6 +57,10 @@ SIGN_IN_FAILED = (
 )
 SIGN_IN_BUSY = "The dashboard is busy. Please try again in a moment."
 HSTS = "max-age=31536000"
+# A page the dashboard itself may frame (the live conversation in a held chat): this marker on
+# the response relaxes framing to the same origin, and is taken off before it leaves.
+FRAMED_BY_SELF = "x-alongside-framed-by-self"
+LIVE_LINES = 60  # the newest messages in the live frame
 MAX_ID = 2**62  # ids in a query beyond this are refused, not passed to the database
 
 
@@ -109,6 +114,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
     sign_in_key = secrets.token_bytes(32)  # signs the sign-in form's pre-session token
     gate = throttle.CheckGate(settings.sign_in_checks)  # Argon2 checks at once
     templates = Jinja2Templates(env=_environment(settings.zone()))
+    handoffs = Handoffs(db, timedelta(minutes=settings.handoff_idle_minutes))
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Alongside review")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     hosts = set(settings.hosts())
@@ -131,6 +137,13 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
                     "Something went wrong on our side. It has been logged.\n", status_code=500
                 )
         response.headers.update(SECURITY_HEADERS)
+        if FRAMED_BY_SELF in response.headers:
+            del response.headers[FRAMED_BY_SELF]
+            policy = SECURITY_HEADERS["Content-Security-Policy"]
+            response.headers["Content-Security-Policy"] = policy.replace(
+                "frame-ancestors 'none'", "frame-ancestors 'self'"
+            )
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
         if request.url.scheme == "https" or settings.secure_cookies:
             response.headers["Strict-Transport-Security"] = HSTS
         return response
@@ -358,6 +371,7 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
                 "client": detail,
                 "chart": ruler_chart(detail.scores),
                 "error": error,
+                "idle_minutes": settings.handoff_idle_minutes,
             },
             status=status,
         )
@@ -435,6 +449,56 @@ def create_app(db: Database, settings: ReviewSettings | None = None) -> FastAPI:
             "marked reviewed",
             lambda s, cid: clients.mark_reviewed(s, cid, who.account.id, seen),
         )
+
+    # -- a person steps in (issue 12) ------------------------------------------------------
+
+    def handoff_step(
+        request: Request, who: Viewer, code: str, act: Callable[[int, str, Step], None]
+    ) -> Response:
+        """A handoff step for a visible client, audited in its own transaction."""
+        cid = clients.client_id(db, code)
+        try:
+            act(cid, code, Step(who.account.username, address(request)))
+        except clients.Refused as refused:
+            return client_view(request, who, code, error=str(refused), status=400)
+        return RedirectResponse(f"/clients/{code}#person", status_code=303)
+
+    @app.post("/clients/{code}/handoff/offer")
+    def offer_person(request: Request, who: Posted, code: str) -> Response:
+        return handoff_step(request, who, code, handoffs.offer)
+
+    @app.post("/clients/{code}/handoff/withdraw")
+    def withdraw_offer(request: Request, who: Posted, code: str) -> Response:
+        return handoff_step(request, who, code, handoffs.withdraw_offer)
+
+    @app.post("/clients/{code}/handoff/take")
+    def take_chat(request: Request, who: Posted, code: str) -> Response:
+        return handoff_step(request, who, code, handoffs.take)
+
+    @app.post("/clients/{code}/handoff/messages")
+    def write_to_client(
+        request: Request,
+        who: Posted,
+        code: str,
+        message: Annotated[str, Form(max_length=MESSAGE_MAX * 2)] = "",
+    ) -> Response:
+        return handoff_step(
+            request, who, code, lambda cid, c, step: handoffs.write(cid, c, step, message)
+        )
+
+    @app.post("/clients/{code}/handoff/back")
+    def hand_back(request: Request, who: Posted, code: str) -> Response:
+        return handoff_step(request, who, code, handoffs.hand_back)
+
+    @app.get("/clients/{code}/live", response_class=HTMLResponse)
+    def live(request: Request, who: Signed, code: str) -> Response:
+        """The newest messages, newest first, reloading itself every few seconds: framed in
+        the client page while a counselor holds the chat. Not audited at each reload: the
+        client page that frames it is."""
+        detail = clients.client_page(db, code, limit=LIVE_LINES)
+        response = page(request, "live.html", {"who": who, "client": detail})
+        response.headers[FRAMED_BY_SELF] = "1"
+        return response
 
     @app.get("/clients/{code}/export.json")
     def export_json(request: Request, who: Signed, code: str) -> Response:

@@ -18,10 +18,12 @@ from sqlmodel import Session, col, select
 from prompts import html_to_plain
 from prompts.fidelity import MiMetrics, mi_metrics
 from storage import Database
+from storage.handoff import WAITING, HandoffView, open_handoff
 from storage.models import (
     Client,
     DialogState,
     Goal,
+    Handoff,
     RulerScore,
     SafetyEvent,
     TranscriptEvent,
@@ -37,8 +39,8 @@ NOTE_MAX = 5000
 TAG = re.compile(r"[\w][\w \-]{0,31}")
 SNIPPET = 60  # characters either side of a search match
 SORTS = ("triage", "activity", "code", "flags", "unread")
-# The triage queue's tiers, most urgent first (1 is kept for a client asking for a person).
-SAFETY, UNREAD, REST = 0, 2, 3
+# The triage queue's tiers, most urgent first.
+SAFETY, PERSON, UNREAD, REST = 0, 1, 2, 3  # PERSON: asking for a person (issue 12)
 
 
 class NotVisible(LookupError):
@@ -70,6 +72,8 @@ class ClientRow:
         if self.tier == SAFETY:
             n = self.safety_events
             return f"{n} safety event{'s' if n > 1 else ''} not yet reviewed"
+        if self.tier == PERSON:
+            return "asking for a person: said yes in the bot"
         if self.tier == UNREAD:
             return f"{self.unread} unread message{'s' if self.unread > 1 else ''}"
         return "nothing new since the last review"
@@ -137,6 +141,17 @@ def client_rows(
             ),
         ),
     )
+    # Said yes in the bot to a person writing, and nobody has taken the chat yet.
+    asking_since = (
+        sa_select(func.min(Handoff.agreed_at))
+        .where(col(Handoff.client_id) == me, col(Handoff.status) == WAITING)
+        .scalar_subquery()
+    )
+    asking = (
+        sa_select(col(Handoff.id))
+        .where(col(Handoff.client_id) == me, col(Handoff.status) == WAITING)
+        .exists()
+    )
     n_safety = sa_select(func.count()).select_from(SafetyEvent).where(safety_new).scalar_subquery()
     newest_safety = sa_select(func.max(SafetyEvent.created_at)).where(safety_new).scalar_subquery()
     oldest_safety = sa_select(func.min(SafetyEvent.created_at)).where(safety_new).scalar_subquery()
@@ -144,8 +159,13 @@ def client_rows(
     # the counts are computed for the page's rows alone.
     any_safety = sa_select(col(SafetyEvent.id)).where(safety_new).exists()
     any_unread = sa_select(col(TranscriptEvent.id)).where(after_review).exists()
-    tier = case((any_safety, SAFETY), (any_unread, UNREAD), else_=REST)
-    waiting = case((any_safety, oldest_safety), (any_unread, oldest_unread), else_=None)
+    tier = case((any_safety, SAFETY), (asking, PERSON), (any_unread, UNREAD), else_=REST)
+    waiting = case(
+        (any_safety, oldest_safety),
+        (asking, asking_since),
+        (any_unread, oldest_unread),
+        else_=None,
+    )
     goal = (
         sa_select(col(Goal.words))
         .where(col(Goal.client_id) == me, col(Goal.kind) == "change", col(Goal.status) == "active")
@@ -181,7 +201,8 @@ def client_rows(
     if inactive_days is not None:
         query = query.where(col(Client.last_active_at) < utcnow() - timedelta(days=inactive_days))
     orders: dict[str, list[Any]] = {
-        # Safety first, then unread; the longest waiting first within each; then the rest.
+        # Safety first, then asking for a person, then unread; the longest waiting first
+        # within each; then the rest.
         "triage": [tier, waiting.asc(), col(Client.last_active_at).desc()],
         "activity": [col(Client.last_active_at).desc()],
         "code": [col(Client.code)],
@@ -254,6 +275,14 @@ class Line:
     mi_code: str | None
     unread: bool
     safety: tuple[SafetyView, ...] = ()
+    author: str | None = None  # a counselor who wrote it (through the bot); None: client or bot
+
+    @property
+    def who(self) -> str:
+        """Who wrote it: the client, the bot, or the counselor by name."""
+        if self.author:
+            return self.author
+        return "Bot" if self.direction == "out" else "Client"
 
 
 @dataclass(frozen=True)
@@ -303,11 +332,12 @@ class ClientPage:
     tags: list[str]
     notes: list[Note]
     review: Review | None
+    handoff: HandoffView | None = None  # a person from the team: offered, asked for, or writing
     metrics: MiMetrics = field(init=False)
 
     def __post_init__(self) -> None:
-        self.metrics = mi_metrics(
-            (ln.mi_code, ln.text) for ln in self.lines if ln.direction == "out"
+        self.metrics = mi_metrics(  # the bot's side: a counselor's own messages are not coded
+            (ln.mi_code, ln.text) for ln in self.lines if ln.direction == "out" and not ln.author
         )
 
 
@@ -375,6 +405,7 @@ def client_page(db: Database, code: str, *, limit: int | None = TRANSCRIPT_LIMIT
                 mi_code=e.mi_code,
                 unread=(e.id or 0) > upto,
                 safety=tuple(by_event.get(e.id or 0, ())),
+                author=e.author,
             )
             for e in reversed(events)
         ]
@@ -423,6 +454,7 @@ def client_page(db: Database, code: str, *, limit: int | None = TRANSCRIPT_LIMIT
             tags=tags,
             notes=notes,
             review=Review(review[1], review[0].created_at) if review else None,
+            handoff=open_handoff(session, cid or 0),
         )
 
 
@@ -441,6 +473,7 @@ def export(page: ClientPage) -> dict[str, Any]:
             {
                 "at": ln.at.isoformat(),
                 "direction": ln.direction,
+                "from": ln.who,
                 "kind": ln.kind,
                 "text": ln.text,
                 "choice": ln.choice,
@@ -492,6 +525,7 @@ class Hit:
     before: str
     match: str
     after: str
+    author: str | None = None  # the counselor who wrote it, for a message from a person
 
 
 @dataclass(frozen=True)
@@ -538,7 +572,9 @@ def _hit(event: TranscriptEvent, code: str, needle: str) -> Hit:
     text = " ".join(plain_text(event).split())
     at = text.lower().find(needle.lower())
     if at < 0:  # matched only inside markup: show the start
-        return Hit(code, event.id or 0, event.created_at, event.direction, "", "", text[:120])
+        return Hit(
+            code, event.id or 0, event.created_at, event.direction, "", "", text[:120], event.author
+        )
     end = at + len(needle)
     return Hit(
         code,
@@ -548,6 +584,7 @@ def _hit(event: TranscriptEvent, code: str, needle: str) -> Hit:
         ("…" if at > SNIPPET else "") + text[max(at - SNIPPET, 0) : at],
         text[at:end],
         text[end : end + SNIPPET] + ("…" if len(text) > end + SNIPPET else ""),
+        event.author,
     )
 
 

@@ -29,6 +29,11 @@ class ReviewSettings(BaseSettings):
     )
     # The service's time zone (an IANA name): the dashboard shows times in it, UTC on hover.
     time_zone: str = Field(default="UTC", alias="ALONGSIDE_REVIEW_TIME_ZONE")
+    # A counselor holding a client's chat who has not written for this long hands it back to the
+    # bot by itself (issue 12).
+    handoff_idle_minutes: int = Field(
+        default=20, ge=1, le=24 * 60, alias="ALONGSIDE_HANDOFF_IDLE_MINUTES"
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -120,6 +120,8 @@ class TranscriptEvent(SQLModel, table=True):
     mi_code: str | None = Field(default=None, max_length=2)
     flow: str = Field(max_length=64)
     state: str = Field(max_length=64)
+    # Who wrote an outgoing message when it was not the bot: a counselor's name (kind "person").
+    author: str | None = Field(default=None, max_length=64)
     created_at: datetime = _when()
 
 
@@ -240,3 +242,24 @@ class InboxMessage(SQLModel, table=True):
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     received_at: datetime = _when()
     attempts: int = 0  # turns that failed on it (not counting a database outage)
+
+
+class Handoff(SQLModel, table=True):
+    """A person from the team writing in a client's chat (issue 12): offered by a counselor or
+    asked for by the client, agreed to by the client in the bot, held by one counselor while the
+    bot stands aside, then ended (handed back, idle, declined). One open row a client at most;
+    ended rows stay, as history."""
+
+    __tablename__ = "handoff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    status: str = Field(max_length=16, index=True)  # offered | waiting | held | ended
+    asked_by: str = Field(max_length=16)  # client | counselor
+    counselor: str | None = Field(default=None, max_length=64)  # who holds (or offered) it
+    created_at: datetime = _when()
+    agreed_at: datetime | None = _when(nullable=True)  # the client said yes in the bot
+    held_at: datetime | None = _when(nullable=True)
+    idle_at: datetime | None = _when(nullable=True)  # the hold ends by itself at this time
+    ended_at: datetime | None = _when(nullable=True)
+    end_reason: str | None = Field(default=None, max_length=16)  # handed_back|idle|declined

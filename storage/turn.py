@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.client_data import erase_client, export_client
+from storage.handoff import HandoffStore
 from storage.models import (
     Client,
     DialogState,
@@ -106,6 +107,11 @@ class Turn:
     def rhythm(self) -> RhythmStore:
         """Check-in schedule, timed messages and diary for this client (issue 5)."""
         return RhythmStore(self._session, self._id, self.now)
+
+    @property
+    def handoff(self) -> HandoffStore:
+        """A person from the team in this client's chat (issue 12)."""
+        return HandoffStore(self._session, self._id, self.now)
 
     # -- idempotency ---------------------------------------------------------------------------
 

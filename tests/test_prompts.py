@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from dialogs.understanding.themes import Theme, _rules
 from dialogs.understanding.wording import said, themed, touched
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
+from review.handoff import MESSAGE_MAX
 
 ROOT = Path(__file__).parents[1]
 # Templates the code says itself (not from a flow): named in these modules' source.
@@ -29,6 +31,8 @@ ENGINE_SOURCE = "\n".join(
         "dialogs/checkins.py",
         "dialogs/understanding/knowledge.py",  # the knowledge base: answers to questions
         "dialogs/hearing.py",  # the understanding step: stop, corrections, feelings at buttons
+        "dialogs/handoff.py",  # a person from the team: the bot's side
+        "review/handoff.py",  # a person from the team: what the dashboard sends in the bot's name
     )
 )
 # Said to counselors, not to a client: the safety alert (tests/test_safety_flow.py renders it).
@@ -36,6 +40,14 @@ ALERT_SOURCE = (ROOT / "bot" / "alerts.py").read_text(encoding="utf-8")
 # One client in the safety flow; tests/test_safety_flow.py renders every category and country.
 SAFETY = safety_values({"safety": {"category": "overdose", "country": "GB", "guessed": True}})
 TEMPLATES = Path(__file__).parents[1] / "prompts"
+# Out of hours, after a counselor's offer: the handoff templates' longer branches.
+PERSON = SimpleNamespace(
+    open=False,
+    hours="Mon-Fri 09:00-17:00 (Europe/London time)",
+    next_open="on Monday at 09:00",
+    offered_by="casey",
+    waiting=True,
+)
 
 REALISTIC_WORDS = {
     "topic": "I've been drinking more since I lost my job and it worries me a bit",
@@ -128,6 +140,10 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         erased=ERASED,
                         scheduled=bool(scheduled),
                         next_due="Monday 30 November at 09:00" if scheduled else None,
+                        person=PERSON,
+                        counselor="casey",
+                        idle=bool(scheduled),
+                        message=words.get("topic", "Hello, I'm Casey.")[:MESSAGE_MAX],
                     )
                     yield where, rendered
 
