@@ -661,6 +661,12 @@ _SAFE_REWRITES: Final = (
     (re.compile(r"\brelapsed\b"), "had a setback"),
     (re.compile(r"\brelapse\b"), "setback"),
     (re.compile(r"\bfailing\b"), "struggling"),
+    (
+        re.compile(
+            r"\bfailed ((?:a|an|your|the|some|two|three|\d+|a couple of|a few|all your) \w+)"
+        ),
+        r"didn't pass \1",
+    ),
     (re.compile(r"\bfailed\b"), "struggled"),
     (re.compile(r"\bstart(ed|ing)? (?:all )?over\b"), r"start\1 again"),
 )
@@ -724,8 +730,11 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
     while out and (
         out[0] in (LEADING | {","})
         or (out[0] in _LEADING_BEFORE_PRONOUN and len(out) > 1 and out[1] in _PRONOUN_STARTS)
+        or (out[:2] == ["nothing", "really"] and len(out) > 2 and out[2] in _PRONOUN_STARTS)
     ):
         out.pop(0)
+        if out and out[0] == "really" and len(out) > 1 and out[1] in _PRONOUN_STARTS:
+            out.pop(0)
     while out and out[-1] in (TRAILING | {","}):
         out.pop()
     return out

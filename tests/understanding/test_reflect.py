@@ -28,6 +28,8 @@ from prompts import flagged_phrases
             "you lost 400 last month but you won it back mostly",
         ),
         ("its fun?? obviously", "it's fun"),
+        ("nothing really its fine", "it's fine"),
+        ("i failed my driving test", "you didn't pass your driving test"),  # not "struggled your"
         (  # the feeling after the facts is kept, a little over the usual length
             "he lent me 200 and i blew it on pills. feel awful about it",
             "he lent you 200 and you blew it on pills and you feel awful about it",

@@ -21,6 +21,7 @@ from dialogs.understanding.wording import said, shape
         ("cocaine at weekends", Theme("routine", "weekends")),
         ("my gf made me do this", Theme("pressure", "your girlfriend")),
         ("everyone is on at me about the xbox", Theme("pressure", "the people around you")),
+        ("idk my mum keeps going on about it", Theme("pressure", "your family")),
         ("to not die from a bad batch", Theme("safety")),
         ("to feel more in control of my evenings", Theme("control")),
         ("my drinking has crept up", Theme("amount")),
