@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
 _SCRUB = "alongside_scrub"  # session.info: this transaction erased something
+_COMMITTED = "alongside_committed"  # session.info: the last transaction to end committed
 CHECKPOINT_BUSY_TIMEOUT_MS = 2_000  # how long the checkpoint waits for readers to move on
 
 
@@ -30,13 +31,23 @@ def scrub_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_SCRUB, False):
-        scrub(session.get_bind().engine)
+    session.info[_COMMITTED] = True
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_SCRUB, None)
+    session.info[_COMMITTED] = False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """Once the outermost transaction has ended (savepoints end inside it): scrub, if it
+    committed an erasure."""
+    if transaction.parent is not None or transaction.nested:
+        return
+    committed, erased = session.info.pop(_COMMITTED, False), session.info.pop(_SCRUB, False)
+    if committed and erased:
+        scrub(session.get_bind().engine)
 
 
 def scrub(engine: Engine) -> bool:

@@ -162,7 +162,9 @@ def test_forget_erases_everything_and_the_next_message_starts_afresh(
     fresh = client_row(db, "client-1")
     assert fresh is not None and fresh.id is not None and fresh.code != old.code
     assert (fresh.consent, fresh.review_consent) == ("pending", False)
-    assert rows_per_table(db, fresh.id) == {**dict.fromkeys(stored, 0), "outbox": 1}
+    # With a data key, that reply is sealed with the new client's own new key.
+    reply = {"outbox": 1, "client_key": int(db.keys.enabled)}
+    assert rows_per_table(db, fresh.id) == {**dict.fromkeys(stored, 0), **reply}
 
     # A double tap of the same button: nothing more to erase, and a fresh welcome.
     client.press(confirm)
