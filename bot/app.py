@@ -29,4 +29,8 @@ def build_services(
     db = Database(settings.database_url, keys=keys or settings.key_ring())
     if migrate:
         db.migrate()
-    return Services(settings=settings, db=db, conversation=Conversation(db, flows, renderer))
+    return Services(
+        settings=settings,
+        db=db,
+        conversation=Conversation(db, flows, renderer, retention_days=settings.retention_days),
+    )

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.keyring import KeyProblem, KeyRing
+from storage.retention import DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
 
 DEFAULT_DATABASE_URL = "sqlite:///alongside.db"
 TELEGRAM_API = "https://api.telegram.org"
@@ -59,10 +60,15 @@ class Settings(BaseSettings):
     retired_data_keys: SecretStr | None = Field(default=None, alias="ALONGSIDE_RETIRED_DATA_KEYS")
     allow_plaintext: bool = Field(default=False, alias="ALONGSIDE_ALLOW_PLAINTEXT")
     # Days a client's words are kept after their last message; then the scheduler erases them.
-    retention_days: int = Field(default=365, ge=1, le=36500, alias="ALONGSIDE_RETENTION_DAYS")
+    retention_days: int = Field(
+        default=DEFAULT_RETENTION_DAYS, ge=1, le=36500, alias="ALONGSIDE_RETENTION_DAYS"
+    )
     # Days the counselors' audit log is kept (at least a year: the database refuses sooner).
     audit_retention_days: int = Field(
-        default=2190, ge=366, le=36500, alias="ALONGSIDE_AUDIT_RETENTION_DAYS"
+        default=DEFAULT_AUDIT_RETENTION_DAYS,
+        ge=366,
+        le=36500,
+        alias="ALONGSIDE_AUDIT_RETENTION_DAYS",
     )
 
     @field_validator(

@@ -15,6 +15,8 @@ from storage.models import Client
 from storage.review_models import AuditEntry
 
 BATCH = 100
+DEFAULT_RETENTION_DAYS = 365  # ALONGSIDE_RETENTION_DAYS, unless set
+DEFAULT_AUDIT_RETENTION_DAYS = 2190  # six years; ALONGSIDE_AUDIT_RETENTION_DAYS, unless set
 
 
 def purge_inactive(db: Database, *, now: datetime, days: int, batch: int = BATCH) -> int:
