@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from storage.keyring import KeyRing
-from storage.models import ClientKey
+from storage.models import Client, ClientKey
 from storage.sealed import SEALED_TYPES, ring_for, with_client_key
 
 _CACHE = "alongside_client_keys"  # session.info: client id -> (key id, key), this session only
@@ -37,6 +37,12 @@ def client_key(session: Session, ring: KeyRing, client_id: int) -> tuple[str, AE
     if client_id in cache:
         return cache[client_id]
     with session.no_autoflush:
+        client = session.get(Client, client_id)  # in a turn, already loaded: no query
+        code = client.code if client is not None else ""
+        known = ring.stored_key_of(client_id, code)
+        if known is not None:
+            cache[client_id] = known
+            return known
         row = session.get(ClientKey, client_id)
     if row is None:
         key_id, master_id, wrapped = ring.new_client_key()
@@ -44,6 +50,8 @@ def client_key(session: Session, ring: KeyRing, client_id: int) -> tuple[str, AE
             client_id=client_id, key_id=key_id, master_key_id=master_id, wrapped=wrapped
         )
         session.add(row)
+    elif code:
+        ring.remember_stored_key(client_id, code, row.key_id)
     cache[client_id] = (row.key_id, ring.client_aead(row.key_id, row.master_key_id, row.wrapped))
     return cache[client_id]
 
@@ -57,7 +65,7 @@ def drop_client_key(session: Session, client_id: int) -> None:
         select(table.c.key_id).where(table.c.client_id == client_id)
     ).scalar_one_or_none()
     if ring is not None and key_id is not None:
-        ring.forget_client_key(key_id)
+        ring.forget_client_key(key_id, client_id)
 
 
 @event.listens_for(OrmSession, "before_flush")

@@ -116,6 +116,9 @@ class KeyRing:
         if current is not None:
             self._masters[master_key_id(current)] = AESGCM(current)
         self._clients: OrderedDict[str, tuple[AESGCM, float]] = OrderedDict()
+        # A stored client's key by client id, with the client's code (an id SQLite may give
+        # again after an erasure; the code is drawn afresh), so a turn needs no look-up.
+        self._owners: OrderedDict[int, tuple[str, str, float]] = OrderedDict()
         self._lock = threading.Lock()
         self.lookup: WrappedKeyLookup | None = None  # set when bound to a database
 
@@ -178,9 +181,29 @@ class KeyRing:
         self._remember(key_id, aead)
         return aead
 
-    def forget_client_key(self, key_id: str) -> None:
+    def forget_client_key(self, key_id: str, client_id: int | None = None) -> None:
         with self._lock:
             self._clients.pop(key_id, None)
+            if client_id is not None:
+                self._owners.pop(client_id, None)
+
+    def stored_key_of(self, client_id: int, code: str) -> tuple[str, AESGCM] | None:
+        """The key id and key of a client whose key row was read before (see `_owners`)."""
+        with self._lock:
+            found = self._owners.get(client_id)
+        if found is None or found[0] != code or found[2] < time.monotonic():
+            return None
+        aead = self._cached(found[1])
+        return (found[1], aead) if aead is not None else None
+
+    def remember_stored_key(self, client_id: int, code: str, key_id: str) -> None:
+        """Only for a key read from the database (committed), never one made in a transaction
+        that might yet roll back."""
+        with self._lock:
+            self._owners[client_id] = (code, key_id, time.monotonic() + CLIENT_KEY_TTL_SECONDS)
+            self._owners.move_to_end(client_id)
+            while len(self._owners) > CLIENT_KEY_CACHE:
+                self._owners.popitem(last=False)
 
     def seal_client(self, aead: AESGCM, key_id: str, plaintext: bytes) -> str:
         return seal_with(aead, "c" + key_id, plaintext)
