@@ -337,3 +337,23 @@ def test_a_damaged_backup_is_refused(url: str, tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(BackupProblem, match="damaged"):
         restore(url, ring(), path)
+
+
+def test_after_forget_the_same_address_starts_afresh_under_a_new_key(
+    url: str, flows: FlowSet, renderer: Renderer
+) -> None:
+    db = open_db(url, ring())
+    client = talk(db, flows, renderer)
+    consent_and_share(client, a_marker())
+    before = client_id(db)
+    with Session(db.engine) as session:
+        old_key = session.execute(select(ClientKey.key_id)).scalar_one()
+    client.say("/forget")
+    client.tap("Yes, erase everything")
+    marker = a_marker()
+    consent_and_share(client, marker)  # SQLite may hand the erased client's id out again
+    assert client_id(db) >= before
+    with Session(db.engine) as session:
+        (new_key_id,) = session.execute(select(ClientKey.key_id)).scalars().all()
+    assert new_key_id != old_key
+    assert f"six pints and {marker}" in [e.text for e in transcript(open_db(url, ring()))]
