@@ -23,6 +23,7 @@ from storage.keyring import KeyProblem, KeyRing, new_key
 from storage.models import Client, ClientKey, Goal, TranscriptEvent, utcnow
 from storage.retention import purge_expired
 from storage.rotation import rotate, sealed_columns
+from tests.cli_runner import alongside
 from tests.conftest import _empty_tables
 from tests.harness import TestClient
 
@@ -357,3 +358,39 @@ def test_after_forget_the_same_address_starts_afresh_under_a_new_key(
         (new_key_id,) = session.execute(select(ClientKey.key_id)).scalars().all()
     assert new_key_id != old_key
     assert f"six pints and {marker}" in [e.text for e in transcript(open_db(url, ring()))]
+
+
+# -- at start, and on the command line --------------------------------------------------------
+
+
+def test_on_telegram_a_missing_key_refuses_to_start_and_a_bad_key_is_never_shown(
+    tmp_path: Path,
+) -> None:
+    database = {"ALONGSIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"}
+    on_telegram = {**database, "TELEGRAM_BOT_TOKEN": "123:not-used", "ALONGSIDE_DATA_KEY": ""}
+    refused = alongside("run", env=on_telegram)
+    assert refused.returncode == 2 and "refusing to start on Telegram" in refused.stderr
+    bad = "not-a-key-but-a-secret-all-the-same"
+    malformed = alongside("run", env={**on_telegram, "ALONGSIDE_DATA_KEY": bad})
+    assert malformed.returncode == 2 and "base64" in malformed.stderr
+    assert bad not in malformed.stderr + malformed.stdout
+    chat = alongside("chat", stdin="2\n", env={**database, "ALONGSIDE_DATA_KEY": ""})
+    assert chat.returncode == 0 and "stored in plain text" in chat.stderr
+
+
+def test_the_command_line_makes_keys_rotates_backs_up_and_restores(tmp_path: Path) -> None:
+    made = alongside("keys", "new")
+    key = made.stdout.strip()
+    assert made.returncode == 0 and ring(key).enabled
+    env = {"ALONGSIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}", "ALONGSIDE_DATA_KEY": ""}
+    assert alongside("chat", stdin="1\nmy secret words\n", env=env).returncode == 0
+    env["ALONGSIDE_DATA_KEY"] = key
+    rotated = alongside("keys", "rotate", env=env)
+    assert rotated.returncode == 0 and "rows sealed" in rotated.stdout
+    assert b"my secret words" not in database_files(open_db(env["ALONGSIDE_DATABASE_URL"], None))
+    backed = alongside("backup", str(tmp_path / "b.backup"), env=env)
+    assert backed.returncode == 0, backed.stderr
+    restored = alongside("restore", str(tmp_path / "b.backup"), env=env)
+    assert restored.returncode == 0, restored.stderr
+    said = [e.text for e in transcript(open_db(env["ALONGSIDE_DATABASE_URL"], ring(key)))]
+    assert "my secret words" in said
