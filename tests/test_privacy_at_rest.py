@@ -394,3 +394,59 @@ def test_the_command_line_makes_keys_rotates_backs_up_and_restores(tmp_path: Pat
     assert restored.returncode == 0, restored.stderr
     said = [e.text for e in transcript(open_db(env["ALONGSIDE_DATABASE_URL"], ring(key)))]
     assert "my secret words" in said
+
+
+# -- the client is told ---------------------------------------------------------------------
+
+
+def test_the_welcome_and_privacy_say_plainly_how_things_are_kept(
+    tmp_path: Path, flows: FlowSet, renderer: Renderer
+) -> None:
+    db = open_db(f"sqlite:///{tmp_path / 'sealed.db'}", ring())
+    db.migrate()
+    client = TestClient(Conversation(db, flows, renderer, retention_days=90))
+    client.say("/start")
+    assert "How: encrypted, and erased 90 days after your last message." in client.text
+    client.say("/privacy")
+    assert "Stored encrypted, with a key of your own" in client.text
+    assert "For 90 days after your last message; then I erase all of it" in client.text
+    assert "in the memory of the computer I run on" in client.text
+    assert "they read it decrypted, in plain words" in client.text
+    assert "Telegram itself stores bot chats on its servers" in client.text
+
+    plain = open_db(f"sqlite:///{tmp_path / 'plain.db'}", None)
+    plain.migrate()
+    other = TestClient(Conversation(plain, flows, renderer))  # the default period: a year
+    other.say("/start")
+    assert "How: erased a year after your last message." in other.text
+    other.say("/privacy")
+    assert "stores it without encryption" in other.text and "For a year after" in other.text
+
+
+def test_the_bots_scheduler_erases_clients_past_the_retention_period(
+    tmp_path: Path, flows: FlowSet, renderer: Renderer
+) -> None:
+    from bot.app import build_services
+    from bot.scheduler import purge_past_retention
+    from bot.settings import Settings
+
+    settings = Settings(
+        _env_file=None,
+        ALONGSIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'alongside.db'}",
+        ALONGSIDE_DATA_KEY=KEY,
+        ALONGSIDE_RETENTION_DAYS=30,
+    )
+    services = build_services(settings)
+    marker = a_marker()
+    for who in ("gone quiet", "still here"):
+        consent_and_share(TestClient(services.conversation, who=who), marker)
+    with Session(services.db.engine) as session, session.begin():
+        session.execute(
+            update(Client)
+            .where(Client.external_id == "gone quiet")  # type: ignore[arg-type]
+            .values(last_active_at=utcnow() - timedelta(days=31))
+        )
+    assert purge_past_retention(services) == (1, 0)
+    assert purge_past_retention(services) == (0, 0)
+    with Session(services.db.engine) as session:
+        assert set(session.execute(select(Client.external_id)).scalars()) == {"still here"}
