@@ -77,8 +77,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             backup(settings.database_url, ring, args.path)
             print(f"backup written to {args.path}")
         else:
-            restore(settings.database_url, ring, args.path)
-            print(f"restored from {args.path}")
+            again = restore(settings.database_url, ring, args.path)
+            print(f"restored from {args.path}; {again} clients erased since were erased again")
     except (KeyProblem, BackupProblem) as problem:
         print(f"alongside: {problem}", file=sys.stderr)
         return 1

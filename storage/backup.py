@@ -8,7 +8,11 @@ The file: a header line (`alongside-backup 1 <sqlite|postgresql> <master key id>
 chunks, each `length (4 bytes) + nonce + AES-GCM ciphertext`, the chunk's number and whether
 it is the last being the associated data, so chunks cannot be reordered, dropped or cut off
 unnoticed. Restoring needs the master key the backup was made with (keep retired keys as long
-as backups made with them)."""
+as backups made with them).
+
+A backup holds the clients' keys of its day. So that a client erased since is not brought back,
+`restore` reads the ids of erased keys (`erased_key`) from the database it replaces, and once
+the backup is in, erases again every client whose key is among them."""
 
 from __future__ import annotations
 
@@ -23,9 +27,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
+from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from storage.keyring import NONCE_BYTES, KeyProblem, KeyRing
+from storage.models import ClientKey, ErasedKey
 
 MAGIC = b"alongside-backup 1"
 CHUNK = 1 << 20
@@ -103,8 +110,10 @@ def backup(url: str, ring: KeyRing, path: Path) -> None:
         partial.replace(path)
 
 
-def restore(url: str, ring: KeyRing, path: Path) -> None:
-    """Replace the database at `url` with the backup at `path` (the bot must be stopped)."""
+def restore(url: str, ring: KeyRing, path: Path) -> int:
+    """Replace the database at `url` with the backup at `path` (the bot must be stopped);
+    returns how many clients erased since the backup were erased again."""
+    erased = _erased_key_ids(url)
     with tempfile.TemporaryDirectory() as folder:
         plain = Path(folder) / "plain"
         with path.open("rb") as source, plain.open("wb") as target:
@@ -125,6 +134,45 @@ def restore(url: str, ring: KeyRing, path: Path) -> None:
                     str(plain),
                 ]
             )
+    return _erase_again(url, ring, erased)
+
+
+def _erased_key_ids(url: str) -> set[str]:
+    """The erased keys the database being replaced knows of (none if it is new or gone)."""
+    if url.startswith("sqlite") and not _sqlite_path(url).exists():
+        return set()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(ErasedKey.__tablename__):
+                return set()
+            return set(connection.execute(select(ErasedKey.key_id)).scalars())  # type: ignore[call-overload]
+    except OperationalError:
+        return set()
+    finally:
+        engine.dispose()
+
+
+def _erase_again(url: str, ring: KeyRing, erased: set[str]) -> int:
+    from storage.client_data import erase_client
+    from storage.database import Database
+
+    db = Database(url, keys=ring)
+    try:
+        db.migrate()  # a backup from an older version
+        with db.write_session() as session:
+            table = ClientKey.__table__  # type: ignore[attr-defined]
+            back = session.execute(
+                select(table.c.client_id).where(table.c.key_id.in_(sorted(erased)))
+            ).scalars()
+            clients = list(back)
+            for client_id in clients:
+                erase_client(session, client_id)
+            known = set(session.execute(select(ErasedKey.key_id)).scalars())  # type: ignore[call-overload]
+            session.add_all(ErasedKey(key_id=k) for k in sorted(erased - known))
+        return len(clients)
+    finally:
+        db.dispose()
 
 
 def _sqlite_path(url: str) -> Path:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from storage.keyring import KeyRing
-from storage.models import Client, ClientKey
+from storage.models import Client, ClientKey, ErasedKey
 from storage.sealed import SEALED_TYPES, ring_for, with_client_key
 
 _CACHE = "alongside_client_keys"  # session.info: client id -> (key id, key), this session only
@@ -64,8 +64,10 @@ def drop_client_key(session: Session, client_id: int) -> None:
     key_id = session.execute(
         select(table.c.key_id).where(table.c.client_id == client_id)
     ).scalar_one_or_none()
-    if ring is not None and key_id is not None:
-        ring.forget_client_key(key_id, client_id)
+    if key_id is not None:
+        session.add(ErasedKey(key_id=key_id))  # for a restore from an older backup
+        if ring is not None:
+            ring.forget_client_key(key_id, client_id)
 
 
 @event.listens_for(OrmSession, "before_flush")

@@ -256,3 +256,14 @@ class ClientKey(SQLModel, table=True):
     master_key_id: str = Field(max_length=16, index=True)  # the master key that wraps it
     wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _when()
+
+
+class ErasedKey(SQLModel, table=True):
+    """The id of a client key erased with its client: random, naming no one, and kept (it has
+    no `client_id`), so `alongside restore` can erase again whoever an older backup brings
+    back."""
+
+    __tablename__ = "erased_key"
+
+    key_id: str = Field(max_length=16, primary_key=True)
+    erased_at: datetime = _when()

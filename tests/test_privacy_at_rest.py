@@ -450,3 +450,25 @@ def test_the_bots_scheduler_erases_clients_past_the_retention_period(
     assert purge_past_retention(services) == (0, 0)
     with Session(services.db.engine) as session:
         assert set(session.execute(select(Client.external_id)).scalars()) == {"still here"}
+
+
+def test_restoring_an_older_backup_erases_again_whoever_was_erased_since(
+    url: str, tmp_path: Path, flows: FlowSet, renderer: Renderer
+) -> None:
+    db = open_db(url, ring())
+    leaving, staying = a_marker(), a_marker()
+    client = talk(db, flows, renderer, "leaving")
+    consent_and_share(client, leaving)
+    consent_and_share(talk(db, flows, renderer, "staying"), staying)
+    path = tmp_path / "alongside.backup"
+    backup(url, db.keys, path)  # holds the leaving client's key
+    client.say("/forget")
+    client.tap("Yes, erase everything")
+    db.dispose()
+
+    assert restore(url, ring(), path) == 1
+    restored = open_db(url, ring())
+    said = " ".join(e.text or "" for e in transcript(restored))
+    assert staying in said and leaving not in said
+    with Session(restored.engine) as session:
+        assert set(session.execute(select(Client.external_id)).scalars()) == {"staying"}

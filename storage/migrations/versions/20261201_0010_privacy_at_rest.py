@@ -1,5 +1,6 @@
-"""Privacy at rest: each client's own data key (wrapped by a master key), transcript text
-that may be rewritten only to seal it, and audit entries deletable once past a floor age.
+"""Privacy at rest: each client's own data key (wrapped by a master key) and the ids of erased
+ones (for restores); transcript text that may be rewritten only to seal it; audit entries
+deletable once past a floor age.
 
 Rows already stored stay as they are (plaintext reads as itself); `alongside keys rotate`
 seals them in batches once a key is configured.
@@ -44,6 +45,12 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_client_key_master_key_id"), ["master_key_id"], unique=False
         )
+    op.create_table(
+        "erased_key",
+        sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("erased_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key_id"),
+    )
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER transcript_event_append_only")
         op.execute(
@@ -101,6 +108,7 @@ def downgrade() -> None:
             "CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit entries are append-only'; END $$"
         )
+    op.drop_table("erased_key")
     with op.batch_alter_table("client_key", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_client_key_master_key_id"))
     op.drop_table("client_key")
