@@ -472,3 +472,21 @@ def test_restoring_an_older_backup_erases_again_whoever_was_erased_since(
     assert staying in said and leaving not in said
     with Session(restored.engine) as session:
         assert set(session.execute(select(Client.external_id)).scalars()) == {"staying"}
+
+
+def test_a_key_comes_from_the_settings_or_a_file_and_never_reaches_a_log_line(
+    tmp_path: Path,
+) -> None:
+    from bot.settings import Settings
+
+    given = Settings(_env_file=None, ALONGSIDE_DATA_KEY=KEY, ALONGSIDE_RETIRED_DATA_KEYS=NEXT_KEY)
+    assert KEY not in repr(given) and NEXT_KEY not in repr(given)
+    assert {KEY, NEXT_KEY} <= set(given.secrets())  # masked by the log filter
+    keys = given.key_ring()
+    assert keys.current_id == ring(KEY).current_id and len(keys.master_ids()) == 2
+    (tmp_path / "data.key").write_text(KEY + "\n")
+    from_file = Settings(_env_file=None, ALONGSIDE_DATA_KEY_FILE=str(tmp_path / "data.key"))
+    assert from_file.key_ring().current_id == keys.current_id
+    missing = Settings(_env_file=None, ALONGSIDE_DATA_KEY_FILE=str(tmp_path / "nowhere"))
+    with pytest.raises(KeyProblem, match="cannot be read"):
+        missing.key_ring()
