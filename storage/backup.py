@@ -23,6 +23,7 @@ import struct
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO
 
@@ -184,10 +185,8 @@ def _sqlite_path(url: str) -> Path:
 
 def _sqlite_backup(source: Path, target: Path) -> None:
     """Copy with SQLite's online backup API: consistent, even while others write."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    dst.close()
-    src.close()
 
 
 def _libpq(url: str) -> str:

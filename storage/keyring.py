@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "ag1:"
+SEALED = re.compile(r"ag1:(?P<ref>[cm][0-9a-f]{12,16}):(?P<body>[A-Za-z0-9+/]+={0,2})")
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12
 CLIENT_KEY_CACHE = 4096  # unwrapped client keys kept in memory, least recently used out
@@ -75,13 +77,16 @@ class Envelope:
 
 
 def is_sealed(value: str) -> bool:
-    return value.startswith(PREFIX)
+    """A sealed value's exact shape: any other text (even one starting `ag1:`) is plaintext."""
+    return value.startswith(PREFIX) and SEALED.fullmatch(value) is not None
 
 
 def parse(value: str) -> Envelope:
-    _, ref, body = value.split(":", 2)
+    found = SEALED.fullmatch(value)
+    if found is None:
+        raise KeyProblem("a sealed value is damaged")
     try:
-        return Envelope(ref, base64.b64decode(body, validate=True))
+        return Envelope(found["ref"], base64.b64decode(found["body"], validate=True))
     except (binascii.Error, ValueError) as error:
         raise KeyProblem("a sealed value is damaged") from error
 

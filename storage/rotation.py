@@ -23,7 +23,7 @@ from sqlmodel import SQLModel, col
 from storage import erasure
 from storage.client_keys import client_key
 from storage.database import Database
-from storage.keyring import PREFIX, KeyProblem
+from storage.keyring import PREFIX, KeyProblem, is_sealed
 from storage.models import ClientKey
 from storage.sealed import SEALED_TYPES, SealedBytes, SealedJSON, with_client_key
 
@@ -96,8 +96,8 @@ def _stale(raw: Any, current: str) -> bool:
     if raw is None:
         return False
     text = bytes(raw).decode("ascii", "replace") if isinstance(raw, bytes | memoryview) else raw
-    text = text[1:] if text.startswith('"') else text  # a JSON string
-    if not text.startswith(PREFIX):
+    text = text[1:-1] if text.startswith('"') else text  # a JSON string
+    if not is_sealed(text):
         return True
     ref = text[len(PREFIX) :].split(":", 1)[0]
     return ref.startswith("m") and ref != "m" + current

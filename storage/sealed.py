@@ -165,7 +165,8 @@ class SealedBytes(TypeDecorator[bytes]):
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
         if value is None or not bytes(value).startswith(_PREFIX_BYTES):
             return value
-        return _opened(bytes(value).decode("ascii"), dialect)
+        text = bytes(value).decode("ascii", "replace")
+        return _opened(text, dialect) if is_sealed(text) else value
 
 
 SEALED_TYPES = (SealedText, SealedJSON, SealedBytes)

@@ -490,3 +490,18 @@ def test_a_key_comes_from_the_settings_or_a_file_and_never_reaches_a_log_line(
     missing = Settings(_env_file=None, ALONGSIDE_DATA_KEY_FILE=str(tmp_path / "nowhere"))
     with pytest.raises(KeyProblem, match="cannot be read"):
         missing.key_ring()
+
+
+def test_plaintext_that_looks_a_little_like_a_sealed_value_still_reads_as_itself(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'alongside.db'}"
+    plain = open_db(url, None)
+    plain.migrate()
+    tricky = "ag1:c0123456789abcdef:not base64 at all"
+    with plain.turn("test", "1") as turn:
+        turn.log_inbound(kind="text", text=tricky, choice=None, flow="f", state="s")
+    sealed = open_db(url, ring())
+    assert [e.text for e in transcript(sealed)] == [tricky]
+    assert rotate(sealed).values_sealed == {"transcript_event": 1}
+    assert [e.text for e in transcript(open_db(url, ring()))] == [tricky]
