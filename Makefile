@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/language_guard.py
 	$(BIN)/python bench/dashboard.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
+	$(BIN)/python bench/privacy_at_rest.py $(if $(ALONGSIDE_TEST_POSTGRES_URL),--postgres $(ALONGSIDE_TEST_POSTGRES_URL))
 
 flows: $(STAMP)  ## check the flows and print them as a Mermaid diagram
 	$(BIN)/alongside flows --mermaid

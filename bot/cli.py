@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
+from bot import privacy_cli
 from bot.logs import configure_logging
 from bot.settings import Settings
 from review import cli as review_cli
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         help="print the conversations instead (all, or the scripts whose names contain SCRIPT)",
     )
     review_cli.add_commands(commands)
+    privacy_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -64,16 +66,22 @@ def main(argv: list[str] | None = None) -> int:
         return _flows(args.mermaid)
     if args.command == "fidelity":
         return _fidelity(args.show)
+    if args.command in privacy_cli.COMMANDS:
+        return privacy_cli.run(args, settings)
+    on_telegram = args.command == "run" and settings.telegram_bot_token is not None
+    keys = privacy_cli.keys_for_start(settings, on_telegram=on_telegram)
+    if keys is None:
+        return 2
     if args.command == "migrate":
         from storage import Database
 
-        Database(settings.database_url).migrate()
+        Database(settings.database_url, keys=keys).migrate()
         log.info("database schema is up to date")
         return 0
     if args.command in review_cli.COMMANDS:
         from storage import Database
 
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, keys=keys)
         db.migrate()
         return review_cli.run(args, db, review)
 
@@ -81,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     from dialogs import FlowError
 
     try:
-        services = build_services(settings)
+        services = build_services(settings, keys=keys)
     except FlowError as error:
         print(f"alongside: a flow failed its checks: {error}", file=sys.stderr)
         return 1

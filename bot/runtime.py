@@ -33,7 +33,7 @@ from bot.app import Services
 from bot.health import HealthServer, create_app
 from bot.leader import PollingLeader
 from bot.outage import Outage
-from bot.scheduler import CLAIM_BATCH
+from bot.scheduler import CLAIM_BATCH, RETENTION_EVERY_SECONDS, purge_past_retention
 from bot.sender import OutboxSender
 from bot.serving import LoopServer
 from bot.telegram import CHANNEL, after_turn, entry_for
@@ -296,6 +296,7 @@ class BotRuntime:
 
     async def _schedule(self) -> None:
         conversation, outage = self.services.conversation, Outage(log, "queueing due check-ins")
+        next_purge = time.monotonic()
         while True:
             try:
                 while deliveries := await asyncio.to_thread(
@@ -304,6 +305,13 @@ class BotRuntime:
                     metrics.SCHEDULED.inc(len(deliveries))
                     metrics.CHECKINS.inc(sum(delivery.checkin for delivery in deliveries))
                     self.sender.wake()
+                if time.monotonic() >= next_purge:
+                    clients, audits = await asyncio.to_thread(purge_past_retention, self.services)
+                    next_purge = time.monotonic() + RETENTION_EVERY_SECONDS
+                    if clients or audits:
+                        log.info(
+                            "retention: %d clients and %d audit entries erased", clients, audits
+                        )
                 outage.recovered()
             except Exception as error:
                 await asyncio.sleep(outage.failed(error))

@@ -20,12 +20,15 @@ from telegram.ext import ExtBot
 
 from bot.app import Services
 from bot.telegram import CHANNEL, deliver_pending
+from storage.models import utcnow
+from storage.retention import purge_expired
 
 MAX_SENDS_PER_SECOND = 28  # Telegram: about 30 messages a second per bot token; a margin for
 # network jitter, which can bring sends closer together on arrival than they left
 CHAT_INTERVAL_SECONDS = 1.1  # Telegram: about one message a second per chat (with a margin)
 CLAIM_BATCH = 100  # clients claimed in one transaction
 MAX_BATCHES_PER_ROUND = 100  # then the next round, after the interval
+RETENTION_EVERY_SECONDS = 3600.0  # how often clients past the retention period are erased
 
 
 class SendPacer:
@@ -86,3 +89,15 @@ async def send_due_once(bot: ExtBot[None], services: Services, pacer: SendPacer)
         if not deliveries:
             break
     return sent
+
+
+def purge_past_retention(services: Services) -> tuple[int, int]:
+    """Erase the clients silent for longer than ALONGSIDE_RETENTION_DAYS and the audit entries
+    older than ALONGSIDE_AUDIT_RETENTION_DAYS, in batches: (clients, audit entries)."""
+    settings = services.settings
+    return purge_expired(
+        services.db,
+        now=utcnow(),
+        days=settings.retention_days,
+        audit_days=settings.audit_retention_days,
+    )

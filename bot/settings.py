@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialogs.hours import DEFAULT_HOURS, ServiceHours
+from storage.keyring import KeyProblem, KeyRing
+from storage.retention import DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
 
 DEFAULT_DATABASE_URL = "sqlite:///alongside.db"
 TELEGRAM_API = "https://api.telegram.org"
@@ -53,8 +56,30 @@ class Settings(BaseSettings):
     # setting): a client who asks for a person outside them is told when someone will read it.
     time_zone: str = Field(default="UTC", alias="ALONGSIDE_REVIEW_TIME_ZONE")
     service_hours: str = Field(default=DEFAULT_HOURS, alias="ALONGSIDE_SERVICE_HOURS")
+    # Privacy at rest (storage.keyring): the master key clients' words are sealed with, given
+    # itself or as a file holding it (`alongside keys new` makes one); earlier keys, comma
+    # separated, until `alongside keys rotate` has moved everything off them. Without a key
+    # the Telegram bot refuses to start unless plaintext is allowed.
+    data_key: SecretStr | None = Field(default=None, alias="ALONGSIDE_DATA_KEY")
+    data_key_file: Path | None = Field(default=None, alias="ALONGSIDE_DATA_KEY_FILE")
+    retired_data_keys: SecretStr | None = Field(default=None, alias="ALONGSIDE_RETIRED_DATA_KEYS")
+    allow_plaintext: bool = Field(default=False, alias="ALONGSIDE_ALLOW_PLAINTEXT")
+    # Days a client's words are kept after their last message; then the scheduler erases them.
+    retention_days: int = Field(
+        default=DEFAULT_RETENTION_DAYS, ge=1, le=36500, alias="ALONGSIDE_RETENTION_DAYS"
+    )
+    # Days the counselors' audit log is kept (at least a year: the database refuses sooner).
+    audit_retention_days: int = Field(
+        default=DEFAULT_AUDIT_RETENTION_DAYS,
+        ge=366,
+        le=36500,
+        alias="ALONGSIDE_AUDIT_RETENTION_DAYS",
+    )
 
     @field_validator(
+        "data_key",
+        "data_key_file",
+        "retired_data_keys",
         "telegram_bot_token",
         "alert_chat_id",
         "turn_workers",
@@ -131,8 +156,31 @@ class Settings(BaseSettings):
         token = self.telegram_bot_token.get_secret_value()
         return hmac.new(token.encode(), b"alongside webhook", hashlib.sha256).hexdigest()
 
+    def data_key_text(self) -> str | None:
+        """The master key: ALONGSIDE_DATA_KEY, else the contents of ALONGSIDE_DATA_KEY_FILE."""
+        if self.data_key is not None:
+            return self.data_key.get_secret_value()
+        if self.data_key_file is not None:
+            try:
+                return self.data_key_file.read_text(encoding="ascii").strip()
+            except (OSError, UnicodeDecodeError) as error:
+                raise KeyProblem(f"ALONGSIDE_DATA_KEY_FILE cannot be read: {error}") from error
+        return None
+
+    def key_ring(self) -> KeyRing:
+        """The keys, checked (a malformed key raises `KeyProblem`, which never shows it)."""
+        retired = self.retired_data_keys
+        return KeyRing.from_settings(
+            self.data_key_text(), retired.get_secret_value() if retired else None
+        )
+
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        if self.telegram_bot_token is None:
-            return []
-        return [self.telegram_bot_token.get_secret_value(), self.webhook_secret_value()]
+        found: list[str] = []
+        if self.telegram_bot_token is not None:
+            found += [self.telegram_bot_token.get_secret_value(), self.webhook_secret_value()]
+        if self.data_key is not None:
+            found.append(self.data_key.get_secret_value())
+        if self.retired_data_keys is not None:
+            found += [k for k in self.retired_data_keys.get_secret_value().split(",") if k]
+        return found

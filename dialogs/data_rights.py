@@ -92,10 +92,17 @@ def forget_requested(run: TurnContext) -> bool:
     return True
 
 
+def template_values(run: TurnContext) -> dict[str, object]:
+    """What /privacy and the welcome say about how things are kept."""
+    terms = run.privacy
+    return {"privacy": {"encrypted": terms.encrypted, "retention_days": terms.retention_days}}
+
+
 FEATURE = Feature(
     name="data_rights",
     flows=FLOWS,
     commands=dict.fromkeys(COMMANDS, command),
     takes_over=renew_consent,
     writes_turn=forget_requested,
+    template_values=template_values,
 )

@@ -29,11 +29,13 @@ from dialogs.model import (
 )
 from dialogs.rhythm import Clock, system_clock
 from dialogs.safety import flow as safety
+from dialogs.turn import PrivacyTerms
 from dialogs.understanding.reflect import paraphrase
 from dialogs.understanding.wording import said, themed, touched
 from prompts import Rendered, Renderer
 from storage import ClientSnapshot, Database, Turn
 from storage.inbox import InboxEntry, inbox_turn
+from storage.retention import DEFAULT_RETENTION_DAYS
 
 CONSENT_VERSION = 2  # raise when the consent text changes materially (2: /mydata, /forget)
 WELCOME, MENU = "welcome", "menu"
@@ -63,6 +65,7 @@ class Conversation:
         clock: Clock = system_clock,
         features: Features = FEATURES,
         hours: ServiceHours | None = None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
         missing = [name for name in (*REQUIRED_FLOWS, *features.flows) if name not in flows]
         if missing:
@@ -76,6 +79,7 @@ class Conversation:
         self.hours = hours or ServiceHours.parse(DEFAULT_HOURS)  # when the team reads and answers
         self.locks = ClientLocks()
         self.consent_version = CONSENT_VERSION
+        self.privacy = PrivacyTerms(encrypted=db.keys.enabled, retention_days=retention_days)
         self._labels = {locale: renderer.labels(locale) for locale in renderer.locales}
         self.features = features
         features.warm_up()
@@ -176,6 +180,10 @@ class _TurnRun:
     @property
     def consent_version(self) -> int:
         return self.conv.consent_version
+
+    @property
+    def privacy(self) -> PrivacyTerms:
+        return self.conv.privacy
 
     def now(self) -> datetime:
         return self.conv.clock()

@@ -36,6 +36,12 @@ class TurnStore(Protocol):
     def set_consent(self, answer: str, *, version: int) -> None: ...
 
 
+@dataclass(frozen=True)
+class PrivacyTerms:
+    encrypted: bool  # clients' words are sealed at rest (storage.keyring)
+    retention_days: int  # kept this long after the client's last message
+
+
 class TurnContext(Protocol):
     """One turn, as a feature may use it. Thrown away when the turn ends."""
 
@@ -58,6 +64,10 @@ class TurnContext(Protocol):
     @property
     def consent_version(self) -> int:
         """The consent text's current version."""
+
+    @property
+    def privacy(self) -> PrivacyTerms:
+        """How the service keeps what clients write, to tell them (/privacy, the welcome)."""
 
     @property
     def store(self) -> TurnStore: ...

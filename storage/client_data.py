@@ -11,9 +11,12 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlmodel import Session, SQLModel
 
-from storage.models import Client
+from storage.client_keys import drop_client_key
+from storage.erasure import scrub_after_commit
+from storage.models import Client, ClientKey
 
 CLIENT_KEY = "client_id"
+NOT_EXPORTED = {ClientKey.__tablename__}  # the client's key, wrapped: of no use to read
 
 
 def client_tables() -> list[Table]:
@@ -44,13 +47,17 @@ def export_client(session: Session, client_id: int) -> dict[str, Any]:
         "tables": {
             table.name: _rows(session, table, table.c[CLIENT_KEY] == client_id)
             for table in client_tables()
+            if table.name not in NOT_EXPORTED
         },
     }
 
 
 def erase_client(session: Session, client_id: int) -> dict[str, int]:
     """Delete every row about the client, then the client row; the count of rows per table.
-    Children go before parents, so foreign keys between client tables hold throughout."""
+    Children go before parents, so foreign keys between client tables hold throughout. The
+    client's key goes with them, and once committed the files are scrubbed (storage.erasure)."""
+    drop_client_key(session, client_id)
+    scrub_after_commit(session)
     counts: dict[str, int] = {}
     for table in reversed(client_tables()):
         result = session.execute(delete(table).where(table.c[CLIENT_KEY] == client_id))

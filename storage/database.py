@@ -22,7 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine, select
 
+from storage import erasure
+from storage.client_keys import lookup_for
+from storage.keyring import KeyRing
 from storage.models import Client, OutboxMessage, utcnow
+from storage.sealed import bind_ring
 from storage.turn import Turn
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -68,6 +72,7 @@ def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPool
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
     cursor.close()
 
 
@@ -87,12 +92,16 @@ def new_client_code() -> str:
 
 
 class Database:
-    """One database, by URL. Nothing here loads data for all clients."""
+    """One database, by URL, and the keys its clients' words are sealed with (none: plaintext).
+    Nothing here loads data for all clients."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, keys: KeyRing | None = None) -> None:
         self.url = url
         self.engine = create_db_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.keys = keys or KeyRing()
+        self.keys.lookup = lookup_for(self.engine)
+        bind_ring(self.engine, self.keys)
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -107,6 +116,10 @@ class Database:
         with self.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_heads()
         return set(current) == set(script.get_heads())
+
+    def scrub(self) -> bool:
+        """Leave no readable copy of erased rows in the files (storage.erasure)."""
+        return erasure.scrub(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,12 +9,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     LargeBinary,
-    Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
+
+from storage.sealed import SealedBytes, SealedJSON, SealedText
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -76,7 +77,9 @@ class DialogState(SQLModel, table=True):
     client_id: int = Field(primary_key=True, foreign_key="client.id")
     flow: str = Field(max_length=64)
     state: str = Field(max_length=64)
-    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(SealedJSON, nullable=False)
+    )
     version: int = 0
     updated_at: datetime = _when()
 
@@ -88,7 +91,7 @@ class Goal(SQLModel, table=True):
     client_id: int = Field(foreign_key="client.id", index=True)
     kind: str = Field(max_length=32)  # change | first_step | meaning_step
     option: str | None = Field(default=None, max_length=32)  # less, safer, breaks, ...
-    words: str = Field(sa_column=Column(Text, nullable=False))
+    words: str = Field(sa_column=Column(SealedText, nullable=False))
     status: str = Field(default="active", max_length=16)  # active | replaced
     created_at: datetime = _when()
     replaced_at: datetime | None = _when(nullable=True)
@@ -114,7 +117,7 @@ class TranscriptEvent(SQLModel, table=True):
     client_id: int = Field(foreign_key="client.id", index=True)
     direction: str = Field(max_length=3)  # in | out
     kind: str = Field(max_length=16)  # text | choice | command | media | reply
-    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text: str | None = Field(default=None, sa_column=Column(SealedText, nullable=True))
     choice: str | None = Field(default=None, max_length=64)
     template: str | None = Field(default=None, max_length=128)
     mi_code: str | None = Field(default=None, max_length=2)
@@ -132,7 +135,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(SealedText, nullable=False))
     choices: list[dict[str, str]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
@@ -140,7 +143,7 @@ class OutboxMessage(SQLModel, table=True):
     # A file sent with the reply (the text is its caption); the content is cleared once sent.
     attachment_kind: str | None = Field(default=None, max_length=16)  # document | photo
     attachment_name: str | None = Field(default=None, max_length=128)
-    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    attachment: bytes | None = Field(default=None, sa_column=Column(SealedBytes, nullable=True))
     attempts: int = 0
     part: int = 0  # 0: a turn's first message; later parts wait behind other clients' first
     created_at: datetime = _when()
@@ -217,7 +220,7 @@ class DiaryEntry(SQLModel, table=True):
     day: date  # the client's local day it is about
     kind: str = Field(max_length=16)  # use | activity
     value: str = Field(max_length=32)  # use: none | some | a_lot; activity: done | none
-    words: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    words: str | None = Field(default=None, sa_column=Column(SealedText, nullable=True))
     created_at: datetime = _when()
 
 
@@ -234,8 +237,8 @@ class InboxMessage(SQLModel, table=True):
     external_id: str = Field(max_length=64, index=True)
     update_id: int = Field(sa_type=BigInteger)
     kind: str = Field(max_length=16)  # text | choice | command | media
-    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    choice: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text: str | None = Field(default=None, sa_column=Column(SealedText, nullable=True))
+    choice: str | None = Field(default=None, sa_column=Column(SealedText, nullable=True))
     locale: str | None = Field(default=None, max_length=16)
     written_at: datetime = _when()  # when the client sent it
     # What the adapter needs after the turn (a button's query id and message); no words.
@@ -263,3 +266,27 @@ class Handoff(SQLModel, table=True):
     idle_at: datetime | None = _when(nullable=True)  # the hold ends by itself at this time
     ended_at: datetime | None = _when(nullable=True)
     end_reason: str | None = Field(default=None, max_length=16)  # handed_back|idle|declined
+
+
+class ClientKey(SQLModel, table=True):
+    """The client's own data key, wrapped by a master key (storage.keyring). Everything sealed
+    for the client opens only with it: deleting this row erases every copy (crypto-shredding)."""
+
+    __tablename__ = "client_key"
+
+    client_id: int = Field(primary_key=True, foreign_key="client.id")
+    key_id: str = Field(max_length=16, unique=True)  # named in each sealed value
+    master_key_id: str = Field(max_length=16, index=True)  # the master key that wraps it
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _when()
+
+
+class ErasedKey(SQLModel, table=True):
+    """The id of a client key erased with its client: random, naming no one, and kept (it has
+    no `client_id`), so `alongside restore` can erase again whoever an older backup brings
+    back."""
+
+    __tablename__ = "erased_key"
+
+    key_id: str = Field(max_length=16, primary_key=True)
+    erased_at: datetime = _when()

@@ -6,10 +6,11 @@ text, and survives erasure. A database trigger refuses to update or delete audit
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models import _when
+from storage.sealed import SealedText
 
 
 class Counselor(SQLModel, table=True):
@@ -87,7 +88,7 @@ class ClientNote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     counselor_id: int = Field(foreign_key="counselor.id")
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(SealedText, nullable=False))
     created_at: datetime = _when()
 
 

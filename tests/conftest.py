@@ -4,7 +4,10 @@ PostgreSQL tests run when ALONGSIDE_TEST_POSTGRES_URL names a server, for exampl
     ALONGSIDE_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test
 Each test session creates its own database there and drops it at the end. With
 ALONGSIDE_REQUIRE_POSTGRES=1 (as in CI) a missing or unreachable server fails the run
-instead of skipping those tests."""
+instead of skipping those tests.
+
+With ALONGSIDE_TEST_DATA_KEY set (a key from `alongside keys new`), the `db` fixtures seal
+clients' words with it, so any storage test can be run again with encryption at rest on."""
 
 from __future__ import annotations
 
@@ -26,10 +29,12 @@ from dialogs import Conversation, load_flows
 from dialogs.engine import REQUIRED_FLOWS
 from prompts import Renderer
 from storage import Database
+from storage.keyring import KeyRing
 from tests.telegram_bot import ALEX, SAM, TOKEN, Person, RunningBot, bot_services, running
 from tests.telegram_double import TelegramDouble
 
 POSTGRES_ENV = "ALONGSIDE_TEST_POSTGRES_URL"
+DATA_KEY_ENV = "ALONGSIDE_TEST_DATA_KEY"
 REQUIRE_ENV = "ALONGSIDE_REQUIRE_POSTGRES"
 HOW_TO_ENABLE = (
     f"PostgreSQL tests skipped: set {POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test "
@@ -75,9 +80,15 @@ def _empty_tables(db: Database) -> None:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def keys_for_tests() -> KeyRing | None:
+    """The keys the `db` fixtures use: none (plaintext) unless ALONGSIDE_TEST_DATA_KEY is set."""
+    key = os.environ.get(DATA_KEY_ENV, "").strip()
+    return KeyRing.from_settings(key, None) if key else None
+
+
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'alongside.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'alongside.db'}", keys=keys_for_tests())
     db.migrate()
     yield db
     db.dispose()
@@ -85,7 +96,7 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def postgres_db(postgres_url: str) -> Iterator[Database]:
-    db = Database(postgres_url)
+    db = Database(postgres_url, keys=keys_for_tests())
     _empty_tables(db)
     yield db
     db.dispose()

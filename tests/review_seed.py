@@ -82,12 +82,16 @@ def seed(db: Database) -> Seeded:
         for client in session.exec(select(Client)).all():
             codes[client.external_id] = client.code
         river_id = session.exec(select(Client.id).where(Client.external_id == "river")).one()
-        crisis = session.exec(
-            select(TranscriptEvent)
-            .where(TranscriptEvent.client_id == river_id, TranscriptEvent.text == CRISIS)
-            .order_by(col(TranscriptEvent.id).desc())
-        ).first()
-        assert crisis is not None
+        # Matched here, not in SQL: with a data key the stored text is sealed.
+        crisis = next(
+            e
+            for e in session.exec(
+                select(TranscriptEvent)
+                .where(TranscriptEvent.client_id == river_id)
+                .order_by(col(TranscriptEvent.id).desc())
+            ).all()
+            if e.text == CRISIS
+        )
         # The safety screen saw the message and recorded the event, linked to it.
         event = session.exec(
             select(SafetyEvent).where(SafetyEvent.transcript_event_id == crisis.id)

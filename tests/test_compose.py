@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 from bot.settings import Settings
+from storage.keyring import new_key
 
 COMPOSE = Path(__file__).resolve().parent.parent / "compose.yaml"
-SECRET_NAMES = re.compile(r"PASSWORD|TOKEN|SECRET", re.IGNORECASE)
+KEY = new_key()
+SECRET_NAMES = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY\b", re.IGNORECASE)
 INTERPOLATED = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 
 
@@ -70,13 +72,14 @@ def test_no_secret_is_written_into_it() -> None:
 def test_polling_by_default_and_webhooks_by_one_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     bot = environment(compose()["services"]["bot"])
     assert bot["ALONGSIDE_WEBHOOK_URL"] == "${ALONGSIDE_WEBHOOK_URL:-}"
-    given = {"POSTGRES_PASSWORD": "pw", "TELEGRAM_BOT_TOKEN": "123:abc"}
+    given = {"POSTGRES_PASSWORD": "pw", "TELEGRAM_BOT_TOKEN": "123:abc", "ALONGSIDE_DATA_KEY": KEY}
     for key, value in bot.items():
         monkeypatch.setenv(key, _interpolate(value, given))
     settings = Settings(_env_file=None)
     assert settings.webhook_url is None and settings.webhook_secret is None
     assert settings.telegram_bot_token is not None
     assert settings.database_url == "postgresql+psycopg://alongside:pw@db:5432/alongside"
+    assert settings.key_ring().enabled  # clients' words are encrypted in the stack
     monkeypatch.setenv("ALONGSIDE_WEBHOOK_URL", "https://bot.example.org/telegram")
     webhook = Settings(_env_file=None)
     assert webhook.webhook_url == "https://bot.example.org/telegram"

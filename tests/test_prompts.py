@@ -96,6 +96,8 @@ def engine_templates(renderer: Renderer) -> list[str]:
 
 ERASED = {"transcript_event": 42, "goal": 3, "dialog_state": 1, "a_future_table": 2}
 CLIENTS = [{"consented": True, "review": True}, {"consented": False, "review": False}]
+# How the service keeps things (/privacy, the welcome): encrypted or not, and for how long.
+PRIVACY = [{"encrypted": True, "retention_days": 365}, {"encrypted": False, "retention_days": 90}]
 
 
 def source_line(template: str, phrase: str, root: Path = TEMPLATES) -> int | None:
@@ -122,7 +124,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
     targets = [*uses(flows), *((t, "engine") for t in engine_templates(renderer))]
     for (template, where), facts in itertools.product(targets, facts_variants()):
         for subject in (words.get("subject"), None):
-            for goals, client in zip(goals_variants, CLIENTS, strict=True):
+            for goals, client, privacy in zip(goals_variants, CLIENTS, PRIVACY, strict=True):
                 for expects, scheduled in itertools.product(("text", "choice", "scale"), (0, 1)):
                     rendered = renderer.render(
                         template,
@@ -137,6 +139,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         expects=expects,
                         safety=SAFETY,
                         client=client,
+                        privacy=privacy,
                         erased=ERASED,
                         scheduled=bool(scheduled),
                         next_due="Monday 30 November at 09:00" if scheduled else None,

@@ -27,6 +27,7 @@ from storage.models import (
 )
 from storage.scheduling import claim_due, pending_timed
 from tests.checkin_setup import add_due_clients
+from tests.conftest import keys_for_tests
 from tests.harness import TestClient
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # a Tuesday, noon UTC
@@ -106,7 +107,7 @@ def test_a_restart_inside_the_due_window_sends_once(
     choose_daily_at_nine(client, "12:00")
     # The bot is down for three days and three missed check-ins; a new process comes up.
     clock.advance(timedelta(days=3))
-    restarted = engine(Database(db.url), flows, renderer, clock)
+    restarted = engine(Database(db.url, keys=keys_for_tests()), flows, renderer, clock)
     first = restarted.send_due()
     again = restarted.send_due()
     assert [d.external_id for d in first] == ["client-1"] and again == []
@@ -186,7 +187,9 @@ def test_urge_steps_survive_a_restart_and_stop_when_the_client_writes(
     client = consented(engine(db, flows, renderer, clock))
     client.say("/urge")
     assert len(pending_timed(db, client.last_outcome.client_id)) == 4  # type: ignore[union-attr]
-    restarted = TestClient(engine(Database(db.url), flows, renderer, clock), who="client-1")
+    restarted = TestClient(
+        engine(Database(db.url, keys=keys_for_tests()), flows, renderer, clock), who="client-1"
+    )
     assert "Now give it a name" in restarted.wait("1m")[0].text
     restarted.say("/menu")  # a command cancels the rest
     assert pending_timed(db, client.last_outcome.client_id) == []  # type: ignore[union-attr]
@@ -247,7 +250,9 @@ def test_threads_with_their_own_engines_send_each_due_check_in_once(
 ) -> None:
     add_due_clients(db, range(60), due_at=START)
     clock = fixed_clock(START + timedelta(minutes=1))
-    engines = [engine(Database(db.url), flows, renderer, clock) for _ in range(4)]
+    engines = [
+        engine(Database(db.url, keys=keys_for_tests()), flows, renderer, clock) for _ in range(4)
+    ]
     sent: list[list[str]] = [[] for _ in engines]
 
     def drain(index: int) -> None:
@@ -266,16 +271,18 @@ def test_threads_with_their_own_engines_send_each_due_check_in_once(
 
 WORKER = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from dialogs import Conversation, load_flows
     from dialogs.engine import REQUIRED_FLOWS
     from prompts import Renderer
     from storage import Database
+    from storage.keyring import KeyRing
 
     url, start_at = sys.argv[1], float(sys.argv[2])
+    keys = KeyRing.from_settings(os.environ.get("ALONGSIDE_TEST_DATA_KEY") or None, None)
     renderer = Renderer()
     flows = load_flows(renderer, required=REQUIRED_FLOWS)
-    conversation = Conversation(Database(url), flows, renderer)
+    conversation = Conversation(Database(url, keys=keys), flows, renderer)
     while time.time() < start_at:
         time.sleep(0.005)
     sent = 0

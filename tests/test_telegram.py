@@ -381,6 +381,7 @@ async def test_a_refused_token_stops_the_bot_with_a_clear_message(
             **os.environ,
             "TELEGRAM_BOT_TOKEN": wrong,
             "TELEGRAM_API_BASE_URL": double.base_url,
+            "ALONGSIDE_ALLOW_PLAINTEXT": "true",
             "ALONGSIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'alongside.db'}",
         },
         stdout=asyncio.subprocess.PIPE,

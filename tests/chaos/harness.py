@@ -163,6 +163,7 @@ def bot_env(double: TelegramDouble, database_url: str, **extra: str) -> dict[str
         "TELEGRAM_API_BASE_URL": double.base_url,
         "ALONGSIDE_DATABASE_URL": database_url,
         "ALONGSIDE_REVIEW_ENABLED": "false",
+        "ALONGSIDE_ALLOW_PLAINTEXT": "true",  # the harness reads the stored text to check it
         "TELEGRAM_POLL_TIMEOUT": "1",
         "ALONGSIDE_SCHEDULER_INTERVAL": "60",
         # Telegram's pace would make each run minutes long; the double keeps no limit.
