@@ -592,6 +592,7 @@ def _search_sealed(
             col(TranscriptEvent.created_at),
             col(TranscriptEvent.direction),
             col(TranscriptEvent.text),
+            col(TranscriptEvent.author),
             col(Client.code),
         )
         .join(Client, col(Client.id) == TranscriptEvent.client_id)
@@ -600,7 +601,7 @@ def _search_sealed(
         .execution_options(yield_per=SEALED_SCAN_BATCH)
     )
     with Session(db.engine) as session:
-        for event_id, at, direction, text, code in session.execute(query):
+        for event_id, at, direction, text, author, code in session.execute(query):
             lowered = text.lower()
             candidates = wanted + forms if direction == "out" else wanted
             if not any(c in lowered for c in candidates):
@@ -616,6 +617,7 @@ def _search_sealed(
                 text=text,
                 flow="",
                 state="",
+                author=author,
                 created_at=at,
             )
             found.append(_hit(event, code, needle))
