@@ -69,11 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in privacy_cli.COMMANDS:
         return privacy_cli.run(args, settings)
     on_telegram = args.command == "run" and settings.telegram_bot_token is not None
-    if on_telegram:
-        from bot.stopping import catch_early_signals
-
-        catch_early_signals()
-        log.info("starting: a stop from here on is a clean one")
     keys = privacy_cli.keys_for_start(settings, on_telegram=on_telegram)
     if keys is None:
         return 2

@@ -34,9 +34,8 @@ from bot.health import HealthServer, create_app
 from bot.leader import PollingLeader
 from bot.outage import Outage
 from bot.scheduler import CLAIM_BATCH, RETENTION_EVERY_SECONDS, purge_past_retention
-from bot.sender import SEND_TAIL_SECONDS, OutboxSender
+from bot.sender import OutboxSender
 from bot.serving import LoopServer
-from bot.stopping import EARLY_STOP
 from bot.telegram import CHANNEL, after_turn, entry_for
 from storage import inbox
 from storage.inbox import is_transient
@@ -96,8 +95,6 @@ class BotRuntime:
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop)
-            if EARLY_STOP.is_set():  # asked to stop while starting: start, then stop at once
-                self.stop()
         settings = self.services.settings
         health = None
         if settings.health_port is not None:
@@ -140,8 +137,7 @@ class BotRuntime:
         await asyncio.to_thread(self.leader.release)  # another process may poll now
         self._drain_until = deadline
         self._work.set()
-        # Turns until the last second of the grace, which is kept for replies on their way.
-        await asyncio.wait(turns, timeout=max(0.0, deadline - SEND_TAIL_SECONDS - loop.time()))
+        await asyncio.wait(turns, timeout=max(0.0, deadline - loop.time()))
         await _cancel(*turns)
         await self.sender.drain(deadline)
         await _cancel(sending)

@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 64  # clients with a send under way here (most of them waiting for the pacer)
 SENDS_AT_ONCE = 8  # requests to Telegram at once; on PostgreSQL each holds its row (a connection)
 RETRY_SECONDS = 5.0  # after Telegram refused or did not answer a send
-SEND_TAIL_SECONDS = 1.0  # stopping: the end of the grace kept for replies already on their way
 IDLE_LOOK_SECONDS = 0.5  # between looks when nothing woke the sender (other processes' turns)
 ALERT_LOOK_SECONDS = 30.0  # between looks for unsent safety alerts when no turn asked
 ALERT_BUSY_GAP_SECONDS = 1.0  # between looks for alerts while replies are still going out
@@ -63,8 +62,6 @@ class OutboxSender:
         self._alert_lock = asyncio.Lock()
         self._sending = asyncio.Semaphore(SENDS_AT_ONCE)
         self._outage = Outage(log, "using the outbox")
-        self._on_the_wire: set[int] = set()  # clients whose reply is being sent to Telegram now
-        self._closing = False  # stopping: no new sends
 
     def wake(self, *, alerts: bool = False) -> None:
         """Something may be new in the outbox (a turn committed, a send finished)."""
@@ -93,22 +90,12 @@ class OutboxSender:
         (loop time): for a clean stop."""
         loop = asyncio.get_running_loop()
         self.wake(alerts=True)
-        last_start = deadline - SEND_TAIL_SECONDS
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), max(0.0, last_start - loop.time()))
-            if loop.time() >= last_start or not await self._left_to_send():
+                await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+            if loop.time() >= deadline or not await self._left_to_send():
                 break
-            await asyncio.sleep(min(0.1, max(0.0, last_start - loop.time())))  # paced: soon
-        # No new sends; a reply already on its way to Telegram may finish and be marked sent
-        # (cancelled there, it could arrive unrecorded and be sent again after the restart).
-        self._closing = True
-        for client_id, task in list(self._in_flight.items()):
-            if client_id not in self._on_the_wire:
-                task.cancel()
-        on_the_wire = [t for c, t in self._in_flight.items() if c in self._on_the_wire]
-        if on_the_wire:
-            await asyncio.wait(on_the_wire, timeout=max(0.0, deadline - loop.time()))
+            await asyncio.sleep(min(0.1, max(0.0, deadline - loop.time())))  # paced: soon
         for task in list(self._in_flight.values()):
             task.cancel()
 
@@ -122,8 +109,6 @@ class OutboxSender:
             return False
 
     async def _start_sends(self) -> bool:
-        if self._closing:
-            return False
         now = time.monotonic()
         self._retry_at = {c: at for c, at in self._retry_at.items() if at > now}
         room = MAX_IN_FLIGHT - len(self._in_flight)
@@ -167,17 +152,6 @@ class OutboxSender:
             raise
         if held is None:  # sent meanwhile, or another process is sending it
             return
-        self._on_the_wire.add(item.client_id)  # until marked sent: a stop waits for this
-        try:
-            if not await self._sent(item, held):
-                return
-        finally:
-            self._on_the_wire.discard(item.client_id)
-        metrics.SENDS.inc()
-        self.sent += 1
-
-    async def _sent(self, item: OutboxItem, held: SendClaim) -> bool:
-        """Send a held reply and mark it sent; False if Telegram refused or was not reached."""
         try:
             await send_item(self.bot, item)
         except Forbidden:
@@ -185,7 +159,7 @@ class OutboxSender:
             metrics.SEND_ERRORS.labels("blocked").inc()
             log.info("client %s blocked the bot: marked unreachable", item.client_id)
             await asyncio.to_thread(self.db.mark_unreachable, item.client_id)
-            return False
+            return
         except TelegramError as error:  # refused or not reached: again later, in order
             held.release()
             kind = "too_many_requests" if isinstance(error, RetryAfter) else type(error).__name__
@@ -193,12 +167,13 @@ class OutboxSender:
             log.warning("reply %s not delivered yet: %s", item.id, type(error).__name__)
             await asyncio.to_thread(self.db.mark_failed_attempt, item.id, MAX_SEND_ATTEMPTS)
             self._retry_at[item.client_id] = time.monotonic() + RETRY_SECONDS
-            return False
+            return
         except BaseException:
             held.release()
             raise
         await asyncio.to_thread(held.sent)
-        return True
+        metrics.SENDS.inc()
+        self.sent += 1
 
     async def _send_alerts(self, *, now: bool) -> None:
         """Safety alerts, after turns: at once when the sender is idle, else at most once a
