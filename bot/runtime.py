@@ -34,9 +34,10 @@ from bot.health import HealthServer, create_app
 from bot.leader import PollingLeader
 from bot.outage import Outage
 from bot.scheduler import CLAIM_BATCH, RETENTION_EVERY_SECONDS, purge_past_retention
-from bot.sender import OutboxSender
+from bot.sender import WIRE_TAIL_SECONDS, OutboxSender
 from bot.serving import LoopServer
 from bot.telegram import CHANNEL, after_turn, entry_for
+from bot.waiting import wait_set
 from storage import inbox
 from storage.inbox import is_transient
 
@@ -131,7 +132,8 @@ class BotRuntime:
             await _cancel(scheduling, sending, *turns)
             raise error
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + settings.shutdown_grace
+        # The grace's last second is for replies already on their way (OutboxSender.drain).
+        deadline = loop.time() + max(0.0, settings.shutdown_grace - WIRE_TAIL_SECONDS)
         log.info("stopping: finishing turns and sends for up to %s s", settings.shutdown_grace)
         await _cancel(receiving, scheduling)
         await asyncio.to_thread(self.leader.release)  # another process may poll now
@@ -280,8 +282,7 @@ class BotRuntime:
             if taken is None:
                 if self._drain_until is not None:
                     return  # stopping, and the inbox is empty
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._work.wait(), INBOX_LOOK_SECONDS)
+                await wait_set(self._work, INBOX_LOOK_SECONDS)
                 continue
             entry, outcome = taken
             metrics.TURN_SECONDS.observe(time.monotonic() - began)

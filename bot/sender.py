@@ -12,7 +12,6 @@ Safety alerts go out from here too, within a second of the turn that raised them
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from bot.app import Services
 from bot.outage import Outage
 from bot.scheduler import SendPacer
 from bot.telegram import CHANNEL, MAX_SEND_ATTEMPTS, send_item
+from bot.waiting import wait_set
 from storage import OutboxItem
 from storage.outbox import SendClaim, claim, sendable
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 64  # clients with a send under way here (most of them waiting for the pacer)
 SENDS_AT_ONCE = 8  # requests to Telegram at once; on PostgreSQL each holds its row (a connection)
 RETRY_SECONDS = 5.0  # after Telegram refused or did not answer a send
+WIRE_TAIL_SECONDS = 1.0  # a stop waits this long past its deadline for requests already sent
 IDLE_LOOK_SECONDS = 0.5  # between looks when nothing woke the sender (other processes' turns)
 ALERT_LOOK_SECONDS = 30.0  # between looks for unsent safety alerts when no turn asked
 ALERT_BUSY_GAP_SECONDS = 1.0  # between looks for alerts while replies are still going out
@@ -62,6 +63,8 @@ class OutboxSender:
         self._alert_lock = asyncio.Lock()
         self._sending = asyncio.Semaphore(SENDS_AT_ONCE)
         self._outage = Outage(log, "using the outbox")
+        self._on_the_wire: set[int] = set()  # clients whose reply may be reaching Telegram
+        self._stopping = False  # past the stop's deadline: no new sends
 
     def wake(self, *, alerts: bool = False) -> None:
         """Something may be new in the outbox (a turn committed, a send finished)."""
@@ -82,22 +85,28 @@ class OutboxSender:
                 self.settled = True
                 self._idle.set()
                 self.on_progress()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle_wait())
+            await wait_set(self._wake, self._idle_wait())
 
     async def drain(self, deadline: float) -> None:
         """Until nothing is left to send (but replies Telegram keeps refusing), or `deadline`
-        (loop time): for a clean stop."""
+        (loop time): for a clean stop. Sends not yet on their way are then cancelled; those
+        already requested get WIRE_TAIL_SECONDS more to finish and be marked sent, since cut
+        off there a reply reaches the client unrecorded and goes again after the restart."""
         loop = asyncio.get_running_loop()
         self.wake(alerts=True)
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+            await wait_set(self._idle, deadline - loop.time())
             if loop.time() >= deadline or not await self._left_to_send():
                 break
             await asyncio.sleep(min(0.1, max(0.0, deadline - loop.time())))  # paced: soon
-        for task in list(self._in_flight.values()):
-            task.cancel()
+        self._stopping = True
+        for client_id, task in list(self._in_flight.items()):
+            if client_id not in self._on_the_wire:
+                task.cancel()
+        if finishing := set(self._in_flight.values()):
+            _, cut_off = await asyncio.wait(finishing, timeout=WIRE_TAIL_SECONDS)
+            for task in cut_off:
+                task.cancel()
 
     async def _left_to_send(self) -> bool:
         skip = set(self._retry_at)
@@ -112,7 +121,7 @@ class OutboxSender:
         now = time.monotonic()
         self._retry_at = {c: at for c, at in self._retry_at.items() if at > now}
         room = MAX_IN_FLIGHT - len(self._in_flight)
-        if room <= 0:
+        if room <= 0 or self._stopping:
             return True
         skip = set(self._in_flight) | set(self._retry_at)
         try:
@@ -152,6 +161,13 @@ class OutboxSender:
             raise
         if held is None:  # sent meanwhile, or another process is sending it
             return
+        self._on_the_wire.add(item.client_id)  # a stop lets this run to its end (drain)
+        try:
+            await self._send_held(item, held)
+        finally:
+            self._on_the_wire.discard(item.client_id)
+
+    async def _send_held(self, item: OutboxItem, held: SendClaim) -> None:
         try:
             await send_item(self.bot, item)
         except Forbidden:

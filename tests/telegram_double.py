@@ -95,6 +95,7 @@ class TelegramDouble:
         self.failing: dict[int, int] = defaultdict(int)  # chat -> sendMessages to fail with 500
         self.too_many: dict[int, int] = defaultdict(int)  # chat -> sends to answer with 429
         self.retry_after = 1  # seconds, in each 429
+        self.answer_delay = 0.0  # seconds between taking a message and answering for it
         self.send_times: list[tuple[float, int]] = []  # (monotonic time, chat) of each message
         self.pushed: dict[int, dict[str, Any]] = {}  # every update, by id
         self._pending: list[dict[str, Any]] = []  # not yet confirmed by an offset
@@ -385,7 +386,9 @@ class TelegramDouble:
                 return []
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
-        return self._send("sendMessage", params, params["text"])
+        answer = self._send("sendMessage", params, params["text"])
+        await asyncio.sleep(self.answer_delay)  # the client has it; the bot does not know yet
+        return answer
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
         name, content = params["photo"]
