@@ -37,6 +37,7 @@ HOLDOUTS = (
     "holdout_5",
     "holdout_6",
     "holdout_7",
+    "holdout_8",
     ORDINARY_SET,
 )
 SEEN = "written before the rules it first measured; its misses then shaped the concept rules"
@@ -47,7 +48,8 @@ HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     "holdout_4": "written blind before issue 9's rules; its misses then shaped them",
     "holdout_5": "written blind after issue 9's first rules; its misses later shaped rules",
     "holdout_6": "written blind; measured once untouched, then its misses shaped rules",
-    "holdout_7": "written blind after the ask tier and the eighth round; measured once, untouched",
+    "holdout_7": "written blind after the ask tier and the eighth round; measured, then its misses shaped rules",
+    "holdout_8": "written blind before the rules from holdout_7's misses; measured before and after them",
     ORDINARY_SET: "written blind before issue 9's rules; its misses read twice, asking tuned on it",
 }
 ORDINARY = "ordinary"
