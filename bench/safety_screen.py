@@ -2,7 +2,7 @@
 false-alarm rate on ordinary messages, and throughput. Run: `python bench/safety_screen.py`.
 
 The tuned sets are the ones the rules were written against. Each held-out set was written before
-the rule changes it first measured; the newest (holdout_5) has never been used to change the
+the rule changes it first measured; the newest (holdout_8) has never been used to change the
 screen, so its figures say the most about messages nobody has seen yet. The ordinary-conversation
 set (1,350 client messages from every state of every flow) measures false alarms: at most 0.5%
 alarms, and at most 2% alarms and direct questions together. "Any safety response"

@@ -103,6 +103,22 @@ def postgres_db(postgres_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database on each backend, by URL: for what opens its own (the bot
+    process, the key and backup commands)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'alongside.db'}"
+        db = Database(url)
+        db.migrate()
+    else:
+        url = request.getfixturevalue("postgres_url")
+        db = Database(url)
+        _empty_tables(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest) -> Database:
     """The same test on every backend: a contract, not two test suites."""
     return request.getfixturevalue(f"{request.param}_db")  # type: ignore[no-any-return]

@@ -6,7 +6,6 @@ what was sealed with it no longer opens); keys rotate; backups restore."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,17 +33,10 @@ def ring(current: str | None = KEY, *retired: str) -> KeyRing:
     return KeyRing.from_settings(current, ",".join(retired))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database on each backend."""
-    if request.param == "sqlite":
-        found = f"sqlite:///{tmp_path / 'alongside.db'}"
-        Database(found).migrate()
-        yield found
-        return
-    found = request.getfixturevalue("postgres_url")
-    _empty_tables(Database(found))
-    yield found
+@pytest.fixture
+def url(database_url: str) -> str:
+    """An empty, migrated database on each backend (conftest)."""
+    return database_url
 
 
 def open_db(url: str, keys: KeyRing | None) -> Database:

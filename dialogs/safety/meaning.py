@@ -121,7 +121,12 @@ _FEARED = re.compile(
     r"\b(?:scared|afraid|worried|worry|worries|terrified|fear|fears|frightened|nervous|paranoid|"
     r"anxious|avoid|avoiding|prevent|preventing|so i do not|so i will not|so i never|so that i "
     r"do not|in order not to|not to|risk|careful|safer|safely|do not want to|would not want to|"
-    r"never want to|last thing i want)\b"
+    r"never want to|last thing i want|cannot afford to|can not afford to)\b"
+)
+# Films, books and the news: someone else's story however it is told.
+_MEDIA = re.compile(
+    r"\b(?:doc|docs|documentary|film|movie|show|series|book|novel|podcast|episode|article|news|"
+    r"chapter|true crime|video|tiktok|youtube)\b"
 )
 _WANTS_TO_STOP = re.compile(r"\b(?:stop|stopping|quit|quitting)\b")
 # Something happening now, to anyone: keeps an overdose or medical phrase an emergency.
@@ -166,6 +171,8 @@ def read(
     if _NOW.search(clause):
         return Reading.AS_SAID
     if _OTHER.search(before) and _STORY_PAST.search(clause) and not _LATELY.search(clause):
+        return Reading.STORY
+    if _MEDIA.search(before) and not _LATELY.search(clause):
         return Reading.STORY
     if _ASKED.search(before):
         return Reading.ASKED

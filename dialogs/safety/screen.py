@@ -54,7 +54,8 @@ SLICE_OVERLAP = 300  # so a phrase across two slices is still seen whole
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
-_LEET_IN_WORD = re.compile(r"(?<=[a-z])[013457@$]+|[013457@$]+(?=[a-z])")
+# Not a multiplier: "4x my normal" stays.
+_LEET_IN_WORD = re.compile(r"(?<=[a-z])[013457@$]+|[013457@$]+(?=[a-z])(?!x\b)")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 # Letters that look like Latin ones and that accent folding would drop (dotless i, Cyrillic).
@@ -94,6 +95,20 @@ _TOKENS: dict[str, str] = {
     "aren't": "are not",
     "wasnt": "was not",
     "wasn't": "was not",
+    "werent": "were not",
+    "weren't": "were not",
+    "wouldnt": "would not",
+    "wouldn't": "would not",
+    "couldnt": "could not",
+    "couldn't": "could not",
+    "shouldnt": "should not",
+    "shouldn't": "should not",
+    "havent": "have not",
+    "haven't": "have not",
+    "hasnt": "has not",
+    "hasn't": "has not",
+    "hadnt": "had not",
+    "hadn't": "had not",
     "aint": "is not",
     "ain't": "is not",
     "hes": "he is",

@@ -54,17 +54,6 @@ def expected(flows: FlowSet, renderer: Renderer, scripts: list[list[str]]) -> li
     return _expected
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'alongside.db'}"
-        Database(url).migrate()
-        yield url
-        return
-    request.getfixturevalue("emptied")
-    yield request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def emptied(postgres_url: str) -> None:
     """The shared test database with every table emptied, for a run of the real bot."""

@@ -48,8 +48,8 @@ HOLDOUT_NOTES = {  # what each held-out set's figures mean now
     "holdout_4": "written blind before issue 9's rules; its misses then shaped them",
     "holdout_5": "written blind after issue 9's first rules; its misses later shaped rules",
     "holdout_6": "written blind; measured once untouched, then its misses shaped rules",
-    "holdout_7": "written blind after the ask tier and the eighth round; measured, then its misses shaped rules",
-    "holdout_8": "written blind before the rules from holdout_7's misses; measured before and after them",
+    "holdout_7": "written blind after the ask tier; measured once, then its misses shaped rules",
+    "holdout_8": "written blind before holdout_7's rules; measured before and after, misses unread",
     ORDINARY_SET: "written blind before issue 9's rules; its misses read twice, asking tuned on it",
 }
 ORDINARY = "ordinary"

@@ -251,5 +251,50 @@ def test_near_misses_of_the_concepts_are_ordinary(message: str) -> None:
     assert screen(message) is None
 
 
+# The concepts behind held-out set 7's misses, in other words than its own.
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("got the knife from the kitchen gonna use it on myself", Category.SUICIDE),
+        ("the voice in my head keeps telling me to end it", Category.SUICIDE),
+        ("necking the lot tonight and let god decide", Category.SUICIDE),
+        ("hoping this batch is the one that finally takes me", Category.SUICIDE),
+        ("wont need my car after this weekend", Category.SUICIDE),
+        ("no one will find me up there", Category.SUICIDE),
+        ("sat here with the blade in my hand", Category.SUICIDE),
+        ("cant see myself still being here by summer", Category.SUICIDE),
+        ("swear im sooicidal tonight", Category.SUICIDE),
+        ("thinking bout walking in front of the bus", Category.SUICIDE),
+        ("my gf just went blue after a shot", Category.OVERDOSE),
+        ("had 3x my normal methadone", Category.OVERDOSE),
+        ("came off the benzos cold turkey and now im hearing voices", Category.MEDICAL),
+        ("the lads i owe are coming round for me tonight", Category.VIOLENCE),
+        ("hell smash my face in if i go to the meeting", Category.VIOLENCE),
+    ],
+)
+def test_warning_sign_concepts_met_in_new_words(message: str, category: Category) -> None:
+    found = screen(message)
+    assert found is not None and found.category is category, found
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "that acca was suicide lol",
+        "nearly had a heart attack when i saw the bill",
+        "id literally die if i had to do christmas sober",
+        "not gonna be around this weekend, going to a festival",
+        "said my goodbyes to the bookies, not going back",
+        "scared no one would find me if i used alone so i stopped",
+        "cant afford to overdose, my kids need me",
+        "watching a film where the guy overdoses, bit grim",
+        "my mate went grey at a party once, he was ok",
+    ],
+)
+def test_figures_of_speech_reasons_and_stories_raise_nothing(message: str) -> None:
+    found = screen(message)
+    assert found is None or not found.alarm, found
+
+
 def test_the_tuned_sets_rarely_ask_ordinary_talk_directly(tuned: list[tuple[str, str]]) -> None:
     assert score(tuned).direct_check_rate <= FALSE_ALARM_LIMIT
