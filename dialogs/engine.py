@@ -31,7 +31,7 @@ from dialogs.rhythm import Clock, system_clock
 from dialogs.safety import flow as safety
 from dialogs.turn import PrivacyTerms
 from dialogs.understanding.reflect import paraphrase
-from dialogs.understanding.wording import said, themed, touched
+from dialogs.understanding.wording import own, said, themed, touched
 from prompts import Rendered, Renderer
 from storage import ClientSnapshot, Database, Turn
 from storage.inbox import InboxEntry, inbox_turn
@@ -436,6 +436,7 @@ class _TurnRun:
             subject=m.words.get("subject"),
             heard=m.heard,
             said=said(m.words),
+            own=own(m.words),
             areas=touched(m.words),
             themes=themed(m.words),
             expects=expects,

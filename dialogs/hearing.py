@@ -336,15 +336,24 @@ def _renamed_subject(model: DialogModel, text: str, understood: Understanding) -
 
 def _named_in_passing(text: str) -> str | None:
     """A subject the first answer names plainly in one of its sentences ("its about drinking",
-    "3-4 beers most nights"): one the lexicon knows for sure, and only one; not a treatment
-    they are on when they say they use on top of it ("on methadone but still use on top")."""
+    "3-4 beers most nights"): one the lexicon knows for sure, and only one, or two a sentence
+    opens with ("coke and ket mostly"), taken together; not a treatment they are on when they
+    say they use on top of it ("on methadone but still use on top")."""
     if _ON_TOP.search(text):
         return None
     for sentence in _SENTENCE.split(text):
         named = find_subject(sentence)
-        if named and named.sure and family(named.word) is not None and " and " not in named.word:
+        if not named or not named.sure or family(named.word.split(" and ")[0]) is None:
+            continue
+        if " and " not in named.word or _opens_with_a_name(sentence):
             return named.word
     return None
+
+
+def _opens_with_a_name(sentence: str) -> bool:
+    first = sentence.split()[:1]
+    named = find_subject(first[0]) if first else None
+    return named is not None and family(named.word) is not None
 
 
 def _choice(

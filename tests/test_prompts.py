@@ -15,7 +15,7 @@ import pytest
 from dialogs import FlowSet
 from dialogs.safety.flow import values as safety_values
 from dialogs.understanding.themes import Theme, _rules
-from dialogs.understanding.wording import said, themed, touched
+from dialogs.understanding.wording import own, said, themed, touched
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases, html_to_plain
 from prompts.renderer import QUOTE_LIMIT, quote
 from review.handoff import MESSAGE_MAX
@@ -133,6 +133,7 @@ def render_all(renderer: Renderer, flows: FlowSet, words: dict[str, str]) -> Ite
                         subject=subject,
                         heard="you feel a bit shaky but okay",
                         said=said(words),
+                        own=own(words),
                         areas=touched(words),
                         themes=themed(words),
                         goals=goals,

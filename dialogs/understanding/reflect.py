@@ -131,6 +131,13 @@ SPELLINGS: Final[dict[str, str]] = {
     "friday": "Friday",
     "saturday": "Saturday",
     "sunday": "Sunday",
+    "mondays": "Mondays",
+    "tuesdays": "Tuesdays",
+    "wednesdays": "Wednesdays",
+    "thursdays": "Thursdays",
+    "fridays": "Fridays",
+    "saturdays": "Saturdays",
+    "sundays": "Sundays",
     "january": "January",
     "february": "February",
     "april": "April",
@@ -153,6 +160,7 @@ SPELLINGS: Final[dict[str, str]] = {
     "crappy": "rough",
     "shitty": "rough",
 }
+_WAVED_AWAY: Final = "you can't see that happening"
 # Words the bot says in place of the client's stronger ones, by phrase.
 _PHRASES: Final = (
     (re.compile(r"\b(?:like )?(?:such )?an? (?:piece of shit|pos|waste of space)\b"), "awful"),
@@ -160,8 +168,17 @@ _PHRASES: Final = (
     (re.compile(r"\bfuck(?:ed)? (?:it )?up\b|\bfucked it\b|\bscrewed (?:it )?up\b"), "messed up"),
     (re.compile(r"\bpissed off\b"), "annoyed"),
     (re.compile(r"\bur (?=\w+ing\b|not\b|a\b|an\b|so\b|just\b|right\b|too\b|gonna\b)"), "you're "),
-    (re.compile(r"\b(?:the )?(?:missus|mrs)\b"), "your partner"),
+    (re.compile(r"\b(?:the |my )?(?:missus|mrs)\b"), "your partner"),
     (re.compile(r"\b(stop|quit) \1\b"), r"\1 altogether"),
+    (re.compile(r"\bdry jan(?:uary)?\b"), "Dry January"),
+    # A hope waved away: "if the lads did it too. never gonna happen".
+    (
+        re.compile(
+            r"\b(?:(?:but )?(?:never|not|aint|ain't) (?:gonna|going to) happen|fat chance)\b"
+        ),
+        _WAVED_AWAY,
+    ),
+    (re.compile(r"\bsober oct(?:ober)?\b"), "Sober October"),
     (re.compile(r"\bbut (?:whatever|w/e|anyway)\b"), "but"),  # "i dont wanna stop stop"
     # "sat" and "sun" are weekdays only beside another day or a time of day ("fri and sat").
     (re.compile(r"\b(fri|friday) (and|n|&) sat\b"), r"\1 \2 Saturday"),
@@ -750,6 +767,9 @@ _ON_ONE: Final = re.compile(
 )
 
 
+_LEADING_ADVERBS: Final = frozenset({"just", "nearly", "almost", "never", "always", "still"})
+
+
 def _shift(tokens: list[str], aim: bool = False) -> list[str]:
     """First person to the bot's side; a left-out subject put back, except in a wish, where a
     bare verb ("drink less") is what they want, not what they do."""
@@ -766,7 +786,8 @@ def _shift(tokens: list[str], aim: bool = False) -> list[str]:
         else:
             out.extend(PRONOUNS.get(word, word).split())
     first = tokens[0] if tokens else ""
-    verb = out[1] if out and out[0] == "just" and len(out) > 1 else (out[0] if out else "")
+    lead = out and out[0] in _LEADING_ADVERBS and len(out) > 1  # "nearly got a warning"
+    verb = out[1] if lead else (out[0] if out else "")
     if _ON_ONE.match(" ".join(out)):
         out[:0] = ["you've", "been"] if "since" in out else ["you're"]  # "on a sesh rn"
     elif out[:3] == ["used", "to", "be"] or (
@@ -841,10 +862,23 @@ def _feels(tokens: list[str]) -> bool:
 _CONTRASTS: Final = frozenset({"just", "only", "but"})  # "you don't want to stop, just less"
 
 
+_LINKS: Final = frozenset(
+    {"is", "are", "was", "were", "has", "have", "had", "does", "did", "gets", "got", "makes"}
+)
+
+
 def _join(parts: list[list[str]]) -> str:
     texts = [re.sub(r"\s+,", ",", " ".join(p)).strip(" ,") for p in parts]
     if len(texts) == 2 and parts[1] and parts[1][0] in _CONTRASTS:
         return ", ".join(texts)
+    second = texts[1].split() if len(texts) == 2 else []
+    verbless = not any(w in _LINKS or w.endswith(("'s", "'re", "'ve", "'m")) for w in second)
+    if len(texts[0].split()) >= 5 and 0 < len(second) <= 3 and verbless:
+        return ", and ".join(texts)  # "you feel like yourself, and the lads": two things
+    if len(texts) == 2 and texts[1].startswith(_WAVED_AWAY):
+        return ", but ".join(texts)
+    if len(texts) == 2 and texts[1].startswith("you ") and not texts[0].startswith("you"):
+        return ", and ".join(texts)  # "the Mondays, and you nearly got a warning"
     if len(texts) <= 2:
         return " and ".join(texts)
     return ", ".join(texts[:-1]) + " and " + texts[-1]
@@ -979,4 +1013,11 @@ def own_words(text: str, limit: int = MAX_WORDS) -> str | None:
     kept = _distinct(sentences(text))
     if not kept:
         return None
-    return _join([_cut(kept[0], limit)]) or None
+    parts = [_cut(kept[0], limit)]
+    used = _size(parts[0])
+    for tokens in kept[1:]:  # "not mixing it with booze. and no sundays": both, as one
+        if used + _size(tokens) + 1 > limit:
+            break
+        parts.append(tokens)
+        used += _size(tokens) + 1
+    return ", ".join(_join([part]) for part in parts) or None

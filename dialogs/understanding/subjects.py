@@ -190,6 +190,11 @@ def _matches(tokens: list[str], lex: Lexicon) -> list[_Match]:
     return sorted(found, key=lambda m: m.start)
 
 
+def _inflected(word: str) -> tuple[str, ...]:
+    """The forms a verb a client names takes in the lexicon ("drink" -> "drinking")."""
+    return (word + "ing", word[:-1] + "ing", word + "s", word + word[-1:] + "ing")
+
+
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -231,8 +236,10 @@ def find_subject(text: str) -> Subject | None:
         distinct = list(dict.fromkeys(m.entry.word for m in hits))
         plain = lex.family_words.get(family_name)
         specific = [w for w in distinct if w not in _GENERIC]
-        if len(distinct) == 1:
-            words.append(distinct[0])
+        if len(distinct) == 1:  # in a list of two, each keeps the client's own name ("ket")
+            theirs = own_name(hits[0].name) if len(by_family) > 1 and len(hits) == 1 else None
+            mine = theirs is None or distinct[0] in _inflected(theirs)  # "drink": "drinking"
+            words.append(distinct[0] if mine else str(theirs))
         elif plain in distinct:
             words.append(plain)
         elif len(specific) == 1:

@@ -29,9 +29,11 @@ class Gist(str):
     its "to": "not feel rough on Sundays", "just sleep properly"), "if" ("if a friend got hurt")
     or "phrase" ("the money", "weekends mostly", "planning it"); "quote": the client's own
     words in quotation marks, where the bot's voice could not say them without sounding like an
-    order ("“stop drinking on weeknights”")."""
+    order ("“stop drinking on weeknights”"). `also`: a clause a wish came with, said apart
+    ("to cut down" and "your girlfriend would be happy"), so it is not heard as the wish."""
 
     shape: str
+    also: str | None = None
 
 
 AIMS = frozenset({"hopes"})  # answers to "what do you want?": a bare verb is a wish
@@ -70,6 +72,8 @@ def shape(text: str) -> str:
     lead = 0
     while lead < min(2, len(words) - 1) and words[lead] in ("just", "not", "never"):
         lead += 1
+    if lead and words[lead] == "to":  # "not to be wrecked on Mondays"
+        return "to"
     if words and words[lead] in _BARE_VERBS:
         return "bare"
     if first in _SUBJECTS:
@@ -94,6 +98,11 @@ def _paraphrase(text: str, aim: bool = False) -> Gist | None:
             return None
         gist = Gist(f"“{quoted}”")
         gist.shape = "quote"
+        return gist
+    wish, _, also = said.partition(" and ")
+    if aim and also and shape(also) == "clause" and shape(wish) != "clause":
+        gist = Gist(wish)  # a hope, then what rides on it: two things, heard apart
+        gist.shape, gist.also = shape(wish), also
         return gist
     gist = Gist(said)
     gist.shape = shape(said)
@@ -125,6 +134,17 @@ def said(words: dict[str, str]) -> dict[str, Gist | None]:
     """Each kept answer as a short paraphrase, or None where there is nothing to reflect
     ("idk", "nothing", a sentence that will not shorten)."""
     return {key: _paraphrase(text, key in AIMS) for key, text in words.items()}
+
+
+@lru_cache(maxsize=4096)
+def _own(text: str) -> str:
+    return own_words(_MARKUP.sub(" ", text)) or text
+
+
+def own(words: dict[str, str]) -> dict[str, str]:
+    """Each kept answer in the client's own words, respelled and without the fillers ("maybe",
+    "tbh", "i guess") and the full stops between its parts, for quoting back to them."""
+    return {key: _own(text) for key, text in words.items()}
 
 
 def touched(words: dict[str, str]) -> dict[str, str | None]:

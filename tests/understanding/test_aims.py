@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dialogs.understanding.pattern import describes_use
-from dialogs.understanding.wording import said
+from dialogs.understanding.wording import own, said
 from prompts import flagged_phrases
 
 
@@ -80,3 +80,44 @@ def test_only_the_quoted_words_could_sound_like_an_order() -> None:
     assert gist is not None and gist.startswith("“") and gist.endswith("”")
     assert flagged_phrases(f"So, in your words: {gist}.") == []
     assert flagged_phrases(gist.strip("“”"))  # the words themselves are an order in our voice
+
+
+@pytest.mark.parametrize(
+    ("reply", "hope", "also"),
+    [
+        (
+            "idk tbh. not to be wrecked every monday i guess. my job is on the line",
+            "not to be wrecked every Monday",
+            "your job is on the line",
+        ),
+        ("to cut down and my gf would be happy", "to cut down", "your girlfriend would be happy"),
+        (
+            "less coke and my bank account would thank me",
+            "less coke",
+            "your bank account would thank you",
+        ),
+    ],
+)
+def test_a_hope_and_what_rides_on_it_are_heard_apart(reply: str, hope: str, also: str) -> None:
+    gist = said({"hopes": reply})["hopes"]
+    assert gist == hope and gist is not None and gist.also == also
+
+
+def test_a_hope_of_two_wishes_stays_one() -> None:
+    gist = said({"hopes": "to drink less and sleep better"})["hopes"]
+    assert gist == "to drink less and sleep better" and gist is not None and gist.also is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "quoted"),
+    [
+        (
+            "not mixing it with so much booze maybe. and no sundays",
+            "not mixing it with so much booze, no Sundays",
+        ),
+        ("cut down to like 3 nights a week tbh", "cut down to like 3 nights a week"),
+        ("idk", "idk"),  # nothing to tidy: their word stands
+    ],
+)
+def test_a_goal_is_quoted_in_their_words_without_fillers(reply: str, quoted: str) -> None:
+    assert own({"change": reply})["change"] == quoted

@@ -32,7 +32,7 @@ from prompts import flagged_phrases
         ("i failed my driving test", "you didn't pass your driving test"),  # not "struggled your"
         (  # the feeling after the facts is kept, a little over the usual length
             "he lent me 200 and i blew it on pills. feel awful about it",
-            "he lent you 200 and you blew it on pills and you feel awful about it",
+            "he lent you 200 and you blew it on pills, and you feel awful about it",
         ),  # a statement with a question mark
         (
             "my gf made me download this. i dont think i have a problem",
@@ -71,7 +71,7 @@ def test_the_meaning_is_kept_and_the_fillers_go() -> None:
         "it helps you switch off from work and job is stressful"
     )
     assert paraphrase("i did dry january last yr and managed like 3 weeks") == (
-        "you did dry January last year and managed 3 weeks"
+        "you did Dry January last year and managed 3 weeks"
     )
     assert paraphrase("it switches my head off. stops the pictures") == (
         "it switches your head off and it stops the pictures"

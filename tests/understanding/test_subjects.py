@@ -110,3 +110,17 @@ def test_held_out_replies_meet_the_target() -> None:
 )
 def test_their_own_name_is_kept_where_it_fits_a_sentence(reply: str, theirs: str | None) -> None:
     assert own_name(reply) == theirs
+
+
+@pytest.mark.parametrize(
+    ("reply", "word"),
+    [
+        ("coke and ket", "coke and ket"),  # each in their own word, not "ketamine"
+        ("charlie and booze tbh", "charlie and booze"),
+        ("i smoke weed and drink on weekends", "weed and drinking"),  # a verb is not a name
+        ("gamble and drink", "gambling and drinking"),
+    ],
+)
+def test_two_names_keep_the_clients_own_words(reply: str, word: str) -> None:
+    found = find_subject(reply)
+    assert found is not None and found.word == word

@@ -70,3 +70,20 @@ def test_a_short_or_empty_answer_carries_no_routine_or_relief(answer: str) -> No
 def test_a_paraphrase_knows_its_shape(answer: str, expected: str) -> None:
     gist = said({"k": answer})["k"]
     assert gist is not None and gist.shape == expected == shape(gist)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "dunno. 4? the lads wont make it easy",
+        "its hard when everyone is doing it",
+        "if the lads did it too lol. never gonna happen",
+    ],
+)
+def test_something_in_the_way_is_an_obstacle(reply: str) -> None:
+    assert "obstacle" in [theme.kind for theme in themes(reply)]
+
+
+@pytest.mark.parametrize("reply", ["if my missus was on board", "having a plan for fridays"])
+def test_a_help_is_not_an_obstacle(reply: str) -> None:
+    assert "obstacle" not in [theme.kind for theme in themes(reply)]
