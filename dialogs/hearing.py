@@ -28,6 +28,7 @@ SCORE = "score"  # the trigger a ruler answer fires (dialogs/flows.py SCORE_TRIG
 STOPPED = "stopped"  # context flag: the client asked to stop; the next message picks up again
 UNDERSTOOD = "understood"  # scratch: what this turn's open answer meant
 ANSWERED = "answered"  # scratch: the (flow, state) whose open question it answered
+SUBJECT_THEIRS = "subject_theirs"  # facts: the subject is in the client's own word
 DEEPENED = "deepened"  # facts: deeper reflections said so far (each says a different line)
 THEMES_SAID = "themes_said"  # facts: the themes reflected so far (each once a conversation)
 # The themes a counselor would reflect after each open question, the likeliest first: what
@@ -123,6 +124,7 @@ _WANTS_TO_TALK = re.compile(
     re.IGNORECASE,
 )
 # Frustration with the bot names it, or the talk: "this craving is killing me" is not that.
+_OBVIOUSLY = re.compile(r"(?:obviously|obvs|duh|like i said|lol|ffs|jeez|god)", re.IGNORECASE)
 _AT_THE_BOT = re.compile(
     r"\b(?:bot|robot|ai|reading|listening|listen|pointless|useless|stupid|dumb|questions|"
     r"annoying|waste of time|not helping|no help|shut up|leave me alone|stop asking|same thing|"
@@ -239,6 +241,9 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         model.context[INFORMED] = True
         return None
     if intent is Intent.FRUSTRATION and model.flow != STEER and _AT_THE_BOT.search(text):
+        if expects == "text" and (answer := _beside_the_outburst(text)):
+            run.say("hearing/fair_enough")  # "are u serious?? i lost 600 last night": answered
+            return answer
         run.say("steer/fair")
         step_aside(run, STEER)
         return None
@@ -258,9 +263,13 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         run.fire(SCORE)
         return None
     if model.state == "subject" and model.flow == "agenda":
-        return _subject(run, text, understood)
+        word = _subject(run, text, understood)
+        if word is not None:
+            _note_whose(model, word, text)
+        return word
     if renamed := _renamed_subject(model, text, understood):
         model.words["subject"] = renamed  # the name was wrong, not the answer: ask again
+        _note_whose(model, renamed, text)
         run.say("hearing/corrected")
         run.ask()
         return None
@@ -271,7 +280,26 @@ def hear(run: TurnContext, text: str, expects: str, offered: list[str]) -> str |
         return None
     if model.flow == "agenda" and model.state == "topic" and (named := _named_in_passing(text)):
         model.words["subject"] = named  # "3-4 beers most nights": no need to ask what it is
+        _note_whose(model, named, text)
     return text
+
+
+def _beside_the_outburst(text: str) -> str | None:
+    """What an annoyed reply says besides the annoyance, when that is an answer of a few words
+    ("are u serious?? i lost 600 last night. obviously")."""
+    kept = [
+        part.strip()
+        for part in _SENTENCE.split(text)
+        if part.strip() and not _AT_THE_BOT.search(part) and not _OBVIOUSLY.fullmatch(part.strip())
+    ]
+    answer = ". ".join(kept)
+    return answer if len(answer.split()) >= 3 else None
+
+
+def _note_whose(model: DialogModel, word: str, text: str) -> None:
+    """Whether the subject's word is the client's own ("coke and ket") or the lexicon's for
+    what they named ("gambling" for "the pokies"): the bot says which it is."""
+    model.facts[SUBJECT_THEIRS] = word.casefold() in text.casefold()
 
 
 def _before_consent(run: TurnContext, text: str, offered: list[str]) -> str | None:
@@ -365,6 +393,8 @@ def _choice(
         polarity = Polarity.YES  # "less of it" to "think about what change could look like?"
     if _press(run, understood, polarity, offered, text):
         return None
+    if _own_change(run, understood, offered, text):
+        return None
     if understood.intent in (Intent.FEELING, Intent.TALK) or (
         understood.intent is Intent.ANSWER and understood.phrase and len(text.split()) > 3
     ):  # words at a button question: heard as words, then the options again
@@ -374,6 +404,19 @@ def _choice(
         run.ask(hint="hearing/options_again")
         return None
     return text
+
+
+def _own_change(run: TurnContext, understood: Understanding, offered: list[str], text: str) -> bool:
+    """A change of their own typed at the kinds of change ("maybe not having my card on me
+    after work"): "something else", with these words as its goal, not the options again."""
+    model = run.model
+    if (model.flow, model.state) != ("change", "options") or "own_way" not in offered:
+        return False
+    if understood.intent is not Intent.ANSWER or len(_content(text).split()) < 3:
+        return False
+    model.choice, model.replay = "own_way", text
+    run.fire("own_way")
+    return True
 
 
 def _typed_polarity(understood: Understanding, text: str) -> Polarity | None:
@@ -425,6 +468,7 @@ def _correct(run: TurnContext, text: str, understood: Understanding) -> bool:
     if "subject" in model.words and (understood.subject is not None or key == "subject"):
         if understood.subject is not None:
             model.words["subject"] = understood.subject.word
+            _note_whose(model, understood.subject.word, text)
         else:  # "thats not it": no word of theirs yet, so no word of mine
             model.words.pop("subject")
         run.say("hearing/corrected")

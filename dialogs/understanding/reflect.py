@@ -161,9 +161,21 @@ SPELLINGS: Final[dict[str, str]] = {
     "shitty": "rough",
 }
 _WAVED_AWAY: Final = "you can't see that happening"
+_SELF_NAMES: Final = (
+    r"(?:piece of shit|pos|waste of space|idiot|moron|loser|failure|mug|muppet|dickhead|stupid)"
+)
 # Words the bot says in place of the client's stronger ones, by phrase.
 _PHRASES: Final = (
-    (re.compile(r"\b(?:like )?(?:such )?an? (?:piece of shit|pos|waste of space)\b"), "awful"),
+    # Their names for themselves are not the bot's to say back: "such an idiot with money".
+    (
+        re.compile(rf"\bbeing (?:such an?|so|a|an) {_SELF_NAMES} (?=with|about)"),
+        "being so careless ",
+    ),
+    (
+        re.compile(rf"\b(?:i'?m|i am) (?:such |a complete |a total )?an? {_SELF_NAMES}\b"),
+        "i feel awful about myself",
+    ),
+    (re.compile(rf"\b(?:like )?(?:such )?an? {_SELF_NAMES}\b"), "awful"),
     (re.compile(r"\b(feel|feeling|felt|feels) like (?:shit|shite|crap|death|hell)\b"), r"\1 rough"),
     (re.compile(r"\bfuck(?:ed)? (?:it )?up\b|\bfucked it\b|\bscrewed (?:it )?up\b"), "messed up"),
     (re.compile(r"\bpissed off\b"), "annoyed"),
