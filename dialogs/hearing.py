@@ -84,6 +84,7 @@ POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
         "activity_done",
         "explore",
         "doable",
+        "resume",  # "yes" to "what would you like to do now?": carry on
     ),
     Polarity.NO: (
         "no",
@@ -95,6 +96,7 @@ POLARITY_KEYS: Final[dict[Polarity, tuple[str, ...]]] = {
         "not_now",
         "activity_none",
         "no_checkins",
+        "rest",  # "nah" to "what would you like to do now?": that's enough
     ),
     Polarity.UNSURE: ("unsure", "tell_more", "leave_it", "not_now"),
     Polarity.SAFER: ("safer",),
@@ -175,6 +177,10 @@ _MAYBE_AN_IDEA = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.!?;,\n]+")
+_TREATMENT = re.compile(
+    r"\b(?:methadone|metadone|meth?adon|bupe|subutex|suboxone|buprenorphine|buvidal|espranor|"
+    r"script|scrip|prescription|dose|clinic)\b"
+)
 _ON_TOP = re.compile(r"\bon top\b|\bas well as (?:my|the) (?:script|methadone|bupe)", re.IGNORECASE)
 _BARE = re.compile(
     r"(?:no+|nope|nah|yes|yeah|yep|ok|okay|k|kk|sure|fine|dunno|idk)[\s.!?]*", re.IGNORECASE
@@ -367,14 +373,23 @@ def _named_in_passing(text: str) -> str | None:
     "3-4 beers most nights"): one the lexicon knows for sure, and only one, or two a sentence
     opens with ("coke and ket mostly"), taken together; not a treatment they are on when they
     say they use on top of it ("on methadone but still use on top")."""
-    if _ON_TOP.search(text):
-        return None
+    if _ON_TOP.search(text):  # "on methadone but still use gear on top": the gear
+        return _used_on_top(text)
     for sentence in _SENTENCE.split(text):
         named = find_subject(sentence)
         if not named or not named.sure or family(named.word.split(" and ")[0]) is None:
             continue
         if " and " not in named.word or _opens_with_a_name(sentence):
             return named.word
+    return None
+
+
+def _used_on_top(text: str) -> str | None:
+    """What someone on a treatment uses on top of it, in their own word where it has one."""
+    for word in re.findall(r"[a-z']+", _TREATMENT.sub(" ", text.casefold())):
+        named = find_subject(word) if len(word) > 2 else None
+        if named is not None and family(named.word) is not None:
+            return own_name(word) or named.word
     return None
 
 
@@ -510,6 +525,11 @@ def _subject(run: TurnContext, text: str, understood: Understanding) -> str | No
         return understood.subject.word
     if len(text.split()) <= 3:
         return text.strip()
+    if understood.phrase:  # "just want to not od. lost 2 mates this year": heard, then asked
+        run.model.heard = understood.phrase
+        run.say("hearing/heard_you")
+    if (theme := next((t for t in themes(text) if t.kind == "safety"), None)) is not None:
+        run.say("hearing/deeper", theme=theme, asked="agenda/subject")
     run.say("hearing/which_word")  # the question again, in fewer words
     return None
 

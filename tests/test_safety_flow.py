@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from dialogs import Conversation, FlowSet
 from dialogs.messages import PART_SEPARATOR
-from dialogs.safety.flow import OPENINGS, QUIET_AFTER_NO, RESOURCES, values
+from dialogs.safety.flow import HARD, OPENINGS, QUIET_AFTER_NO, RESOURCES, values
 from dialogs.safety.resources import country_from_locale, directory, find_country
 from prompts import MI_CODES, TELEGRAM_MESSAGE_LIMIT, Renderer, flagged_phrases
 from storage import Database
@@ -80,8 +80,11 @@ def test_a_hit_in_any_state_moves_into_safety_and_back_to_the_same_question(
         client.tap("Yes, I'm safe right now")
         client.say("okay")
     client.tap("Carry on where we left off")
-    assert place(client) == where
-    assert client.last[-1].text.endswith(question)
+    if (category, tuple(where.split("."))) in {("past", hard) for hard in HARD}:
+        assert place(client) != where  # the past mention was the answer there, taken up
+    else:
+        assert place(client) == where
+        assert client.last[-1].text.endswith(question)
 
     with Session(db.engine) as session:
         (event,) = session.exec(select(SafetyEvent)).all()

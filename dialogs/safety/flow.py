@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from dialogs.events import Inbound, InboundKind
 from dialogs.model import CountrySet, DialogModel, SafetyConfirmed
@@ -32,6 +32,9 @@ OPENINGS = {  # what is said first, before the numbers
 }
 RESOURCES = "safety/resources"
 PAST_REFLECTION = "safety/past_reflect"
+# Questions a hard time in the past also answers ("nearly died in march" to what is less good):
+# after the gentle check it is taken up there. Elsewhere the question is asked again.
+HARD: Final = frozenset({("relationship", "less_good"), ("relationship", "days")})
 POSSIBLE_REFLECTION = "safety/possible_reflect"
 QUIET_AFTER_NO = 10  # texts after a "no" to the direct question before a weaker sign asks again
 
@@ -142,13 +145,15 @@ def enter(run: TurnContext, category: str, signal: str = "") -> None:
     chosen = run.client.country
     safety["country"] = chosen or country_from_locale(run.inbound.locale)
     safety["guessed"] = chosen is None and safety["country"] is not None
+    answer = model.consented and run.inbound.kind is InboundKind.TEXT
+    was = (model.flow, model.state)
+    if answer and (category == Category.POSSIBLE or (category == Category.PAST and was in HARD)):
+        safety["pending"] = run.inbound.text  # the answer it also was, taken up after
     if category == Category.PAST:
         run.move(SAFETY, PAST_CHECK)
         run.say(PAST_REFLECTION)
         return
     if category == Category.POSSIBLE:  # no numbers yet: first ask, directly and kindly
-        if run.model.consented and run.inbound.kind is InboundKind.TEXT:
-            safety["pending"] = run.inbound.text  # taken up as the answer if the check is wrong
         run.move(SAFETY, DIRECT_CHECK)
         run.say(POSSIBLE_REFLECTION)
         return
@@ -188,6 +193,7 @@ def confirm_concern(model: DialogModel, _: None) -> None:
     alerted as a suicide or self-harm event."""
     safety = model.context.setdefault(SAFETY, {})
     safety["category"] = Category.SUICIDE.value
+    safety.pop("pending", None)  # a concern, not an answer to take up later
     model.effects.append(SafetyConfirmed(Category.SUICIDE.value, f"direct_check.{model.choice}"))
 
 
@@ -205,8 +211,9 @@ def resume_before_safety(model: DialogModel, _: None) -> None:
 
 
 def take_up_pending(model: DialogModel, _: None) -> None:
-    """A no to a mistaken check: back where the client was, with the message that caused the
-    check taken up as the answer they meant it to be (the engine replays it there)."""
+    """A no to a mistaken check, or carrying on after a past mention: back where the client
+    was, with the message that caused the check taken up as the answer they meant it to be
+    (the engine replays it there)."""
     safety = model.context.get(SAFETY) or {}
     model.replay = safety.pop("pending", None)
     resume_before_safety(model, None)

@@ -31,6 +31,9 @@ SPELLINGS: Final[dict[str, str]] = {
     "ur": "your",
     "yr": "year",
     "yrs": "years",
+    "od": "overdose",
+    "oded": "overdosed",
+    "odd": "overdosed",
     "r": "are",
     "dont": "don't",
     "cant": "can't",
@@ -148,6 +151,7 @@ SPELLINGS: Final[dict[str, str]] = {
     "october": "October",
     "november": "November",
     "december": "December",
+    "march": "March",
     "xmas": "Christmas",
     "christmas": "Christmas",
     "fucking": "",
@@ -473,6 +477,10 @@ _LIKE_KEEPS_AFTER: Final = frozenset(
 # A sentence that starts with one of these dropped its "I" ("feel crap" -> "you feel crap").
 _FIRST_PERSON_VERBS: Final = frozenset(
     {
+        "died",
+        "overdosed",
+        "collapsed",
+        "ended",
         "want",
         "wanted",
         "feel",
@@ -769,9 +777,15 @@ def _drop_fillers(tokens: list[str]) -> list[str]:
     return out
 
 
+_PAST: Final = frozenset(
+    {"lost", "got", "had", "did", "went", "made", "took", "was", "were", "said", "told", "felt"}
+)
+
+
 def _bare(verb: str) -> bool:
-    """A verb a wish can open with ("drink less"); "don't want to" still needs its "you"."""
-    return not verb.endswith("n't")
+    """A verb a wish can open with ("drink less"); "don't want to" still needs its "you", and
+    a verb in the past ("lost 2 mates") tells what happened, not what they want."""
+    return not verb.endswith("n't") and verb not in _PAST and not verb.endswith("ed")
 
 
 _ON_ONE: Final = re.compile(
@@ -779,12 +793,18 @@ _ON_ONE: Final = re.compile(
 )
 
 
+_COUNTS: Final = frozenset(
+    {"two", "three", "four", "five", "some", "few", "many", "all", "both", "of", "other"}
+)
 _LEADING_ADVERBS: Final = frozenset({"just", "nearly", "almost", "never", "always", "still"})
 
 
-def _shift(tokens: list[str], aim: bool = False) -> list[str]:
+def _shift(tokens: list[str], aim: bool = False, opening: bool = False) -> list[str]:
     """First person to the bot's side; a left-out subject put back, except in a wish, where a
-    bare verb ("drink less") is what they want, not what they do."""
+    bare verb ("drink less") is what they want, not what they do. `opening`: the first part of
+    a wish, where "want to" is said by the template ("you're hoping to ...")."""
+    if opening and (tokens[:2] == ["want", "to"] or tokens[:3] == ["just", "want", "to"]):
+        tokens = [w for i, w in enumerate(tokens) if not (w == "want" and i < 2)]  # "to ..."
     out: list[str] = []
     for i, word in enumerate(tokens):
         before = tokens[i - 1] if i else ""
@@ -793,7 +813,13 @@ def _shift(tokens: list[str], aim: bool = False) -> list[str]:
             out.append(_BE_AFTER_I[word])
         elif word == "id" and after in ("card", "number"):
             out.append(word)
-        elif word in _PEOPLE and before not in _DETERMINERS and not before.endswith("'s"):
+        elif (
+            word in _PEOPLE
+            and before not in _DETERMINERS
+            and before not in _COUNTS
+            and not before.endswith("'s")
+            and not before.isdigit()
+        ):  # "my mate" -> "your mate"; "2 mates", "some mates" stay
             out.extend(["your", word])
         else:
             out.extend(PRONOUNS.get(word, word).split())
@@ -1001,7 +1027,7 @@ def paraphrase(text: str, limit: int = MAX_WORDS, aim: bool = False) -> str | No
     parts: list[list[str]] = []
     used = 0
     for tokens in _first_what_matters(_distinct(sentences(text)), limit, aim):
-        shifted = _shift(tokens, aim)
+        shifted = _shift(tokens, aim, opening=aim and not parts)
         if not parts:
             shifted = _cut(shifted, limit)
             parts.append(shifted)

@@ -100,6 +100,7 @@ def _paraphrase(text: str, aim: bool = False) -> Gist | None:
         gist.shape = "quote"
         return gist
     wish, _, also = said.partition(" and ")
+    wish = wish.rstrip(",")
     if aim and also and shape(also) == "clause" and shape(wish) != "clause":
         gist = Gist(wish)  # a hope, then what rides on it: two things, heard apart
         gist.shape, gist.also = shape(wish), also

@@ -266,6 +266,7 @@ def test_near_misses_of_the_concepts_are_ordinary(message: str) -> None:
         ("swear im sooicidal tonight", Category.SUICIDE),
         ("thinking bout walking in front of the bus", Category.SUICIDE),
         ("my gf just went blue after a shot", Category.OVERDOSE),
+        ("hes making a rattling sound and wont wake", Category.OVERDOSE),
         ("had 3x my normal methadone", Category.OVERDOSE),
         ("came off the benzos cold turkey and now im hearing voices", Category.MEDICAL),
         ("the lads i owe are coming round for me tonight", Category.VIOLENCE),
@@ -289,6 +290,7 @@ def test_warning_sign_concepts_met_in_new_words(message: str, category: Category
         "cant afford to overdose, my kids need me",
         "watching a film where the guy overdoses, bit grim",
         "my mate went grey at a party once, he was ok",
+        "stops me rattling. and honestly it numbs everything",  # rattling: withdrawal
     ],
 )
 def test_figures_of_speech_reasons_and_stories_raise_nothing(message: str) -> None:
