@@ -5,8 +5,10 @@ Each round asks the database for the oldest pending reply of every client who ha
 flight here and is not waiting to retry, and starts one send per client; a finished send wakes
 the next round, which finds that client's next reply. `SendPacer` keeps this process within
 `ALONGSIDE_SEND_PER_SECOND` overall and one message per `ALONGSIDE_CHAT_SEND_INTERVAL` to a
-chat. On PostgreSQL a send holds its row (`storage.outbox.claim`), so several processes never
-send one reply twice, and a chat any process sent to less than that interval ago is not offered.
+chat; on PostgreSQL every send also takes a place in the pace shared by all processes
+(`storage.outbox.reserve_send`). A send holds its row there (`storage.outbox.claim`), so
+several processes never send one reply twice, and a chat any process sent to less than that
+interval ago is not offered.
 Safety alerts go out from here too, within a second of the turn that raised them."""
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from bot.scheduler import SendPacer
 from bot.telegram import CHANNEL, MAX_SEND_ATTEMPTS, send_item
 from bot.waiting import wait_set
 from storage import OutboxItem
-from storage.outbox import SendClaim, claim, sendable
+from storage.outbox import SendClaim, claim, reserve_send, sendable
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class OutboxSender:
     async def _deliver(self, item: OutboxItem) -> None:
         try:
             await self.pacer.wait(int(item.external_id))
+            if not self.db.is_sqlite:  # other processes may be sending too
+                await self._shared_pace()
             async with self._sending:
                 await self._send(item)
         except Exception as error:  # the database is away: the reply stays pending
@@ -151,6 +155,15 @@ class OutboxSender:
         finally:
             self._in_flight.pop(item.client_id, None)
             self.wake()
+
+    async def _shared_pace(self) -> None:
+        """Until this send has a place within Telegram's pace for all processes together."""
+        per_second = self.services.settings.send_per_second
+        while True:  # the database keeps the count: nothing here to wait on but the clock
+            wait = await asyncio.to_thread(reserve_send, self.db, per_second)
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
 
     async def _send(self, item: OutboxItem) -> None:
         claiming = asyncio.get_running_loop().run_in_executor(None, claim, self.db, item.id)

@@ -128,6 +128,17 @@ class TranscriptEvent(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class SendSlot(SQLModel, table=True):
+    """Sends to Telegram in one fifth of a second, counted across every process on a shared
+    PostgreSQL database, so together they keep Telegram's pace (`storage.outbox.reserve_send`).
+    Rows older than a minute are deleted as new ones come."""
+
+    __tablename__ = "send_slot"
+
+    slot: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    sent: int = 0
+
+
 class OutboxMessage(SQLModel, table=True):
     """A reply committed with its turn and not yet confirmed as delivered."""
 

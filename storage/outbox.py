@@ -15,6 +15,7 @@ keeps a client to one send at a time, and its pacer the pace."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
@@ -123,3 +124,32 @@ def claim(db: Database, outbox_id: int) -> SendClaim | None:
         connection.close()
         return None
     return SendClaim(db, outbox_id, connection)
+
+
+SLOTS_PER_SECOND = 5  # the shared pace is counted per fifth of a second
+_RESERVE = text(
+    "INSERT INTO send_slot (slot, sent) "
+    "VALUES (floor(extract(epoch FROM clock_timestamp()) * :per)::bigint, 1) "
+    "ON CONFLICT (slot) DO UPDATE SET sent = send_slot.sent + 1 WHERE send_slot.sent < :cap "
+    "RETURNING slot, sent"
+)
+
+
+def reserve_send(db: Database, per_second: int) -> float:
+    """A place for one send in this fifth of a second, counted across every process sharing
+    this PostgreSQL database: 0.0 when it may go now, else the seconds to wait before asking
+    again. Each fifth takes at most per_second / 5, so any one second, however it falls across
+    them, holds at most per_second plus one fifth's share. The database's clock decides, so
+    processes on other machines agree."""
+    cap = max(1, per_second // SLOTS_PER_SECOND)
+    with db.engine.begin() as connection:
+        row = connection.execute(_RESERVE, {"per": SLOTS_PER_SECOND, "cap": cap}).first()
+        if row is not None and row.sent == 1:  # a new fifth: forget those a minute old
+            connection.execute(
+                text("DELETE FROM send_slot WHERE slot < :old"),
+                {"old": row.slot - 60 * SLOTS_PER_SECOND},
+            )
+    if row is not None:
+        return 0.0
+    step = 1.0 / SLOTS_PER_SECOND
+    return step - (time.time() % step) + 0.001

@@ -101,3 +101,38 @@ async def test_one_process_polls_and_another_takes_over_when_it_stops(
         await double.wait_for_messages(ALEX, 2)
     finally:
         await second_run.__aexit__(None, None, None)
+
+
+@pytest.mark.postgres
+async def test_two_processes_keep_telegrams_pace_together(
+    postgres_db: Database, double: TelegramDouble
+) -> None:
+    per_second = 10
+
+    def services() -> Services:
+        return build_services(
+            Settings(
+                TELEGRAM_BOT_TOKEN=TOKEN,
+                TELEGRAM_API_BASE_URL=double.base_url,
+                ALONGSIDE_DATABASE_URL=postgres_db.url,
+                TELEGRAM_POLL_TIMEOUT=1,
+                ALONGSIDE_CHAT_SEND_INTERVAL=0,
+                ALONGSIDE_SEND_PER_SECOND=per_second,
+            )
+        )
+
+    chats = range(2001, 2041)  # 40 people at once: about 4 s of sends at this pace
+    async with running(services(), double) as first, running(services(), double) as second:
+        for chat in chats:
+            double.push_command(chat, "/start")
+        await double.wait_until(
+            lambda: all(double.chats[chat].messages for chat in chats), timeout=30
+        )
+        assert first.runtime is not None and second.runtime is not None
+        both = (first.runtime.sender.sent, second.runtime.sender.sent)
+
+    times = sorted(at for at, _ in double.send_times)
+    busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
+    assert min(both) > 0  # each process sent some of them
+    # Each fifth of a second takes per_second / 5; a second spans at most six fifths.
+    assert busiest <= per_second + per_second // 5, (busiest, both)
