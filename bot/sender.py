@@ -146,8 +146,6 @@ class OutboxSender:
     async def _deliver(self, item: OutboxItem) -> None:
         try:
             await self.pacer.wait(int(item.external_id))
-            if not self.db.is_sqlite:  # other processes may be sending too
-                await self._shared_pace()
             async with self._sending:
                 await self._send(item)
         except Exception as error:  # the database is away: the reply stays pending
@@ -174,6 +172,12 @@ class OutboxSender:
             raise
         if held is None:  # sent meanwhile, or another process is sending it
             return
+        if not self.db.is_sqlite:  # other processes may be sending too: their pace is ours
+            try:
+                await self._shared_pace()  # last, so the request follows its place closely
+            except BaseException:
+                held.release()
+                raise
         self._on_the_wire.add(item.client_id)  # a stop lets this run to its end (drain)
         try:
             await self._send_held(item, held)

@@ -104,7 +104,7 @@ async def test_one_process_polls_and_another_takes_over_when_it_stops(
 
 
 @pytest.mark.postgres
-async def test_two_processes_keep_telegrams_pace_together(
+async def test_three_processes_keep_telegrams_pace_together(
     postgres_db: Database, double: TelegramDouble
 ) -> None:
     per_second = 10
@@ -121,18 +121,23 @@ async def test_two_processes_keep_telegrams_pace_together(
             )
         )
 
-    chats = range(2001, 2041)  # 40 people at once: about 4 s of sends at this pace
-    async with running(services(), double) as first, running(services(), double) as second:
+    chats = range(2001, 2061)  # 60 people at once: about 6 s of sends at this pace
+    async with (
+        running(services(), double) as first,
+        running(services(), double) as second,
+        running(services(), double) as third,
+    ):
         for chat in chats:
             double.push_command(chat, "/start")
         await double.wait_until(
-            lambda: all(double.chats[chat].messages for chat in chats), timeout=30
+            lambda: all(double.chats[chat].messages for chat in chats), timeout=60
         )
-        assert first.runtime is not None and second.runtime is not None
-        both = (first.runtime.sender.sent, second.runtime.sender.sent)
+        sent = [bot.runtime.sender.sent for bot in (first, second, third) if bot.runtime]
 
     times = sorted(at for at, _ in double.send_times)
     busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
-    assert min(both) > 0  # each process sent some of them
-    # Each fifth of a second takes per_second / 5; a second spans at most six fifths.
-    assert busiest <= per_second + per_second // 5, (busiest, both)
+    assert len(sent) == 3 and sum(1 for n in sent if n) >= 2  # they shared the sending
+    # A fifth of a second takes per_second / 5 places and any second spans at most six fifths;
+    # a request reaches Telegram a moment after its place is taken: seven fifths' worth at most.
+    # Each process alone keeps per_second, so without the shared count three reach 2-3 times it.
+    assert busiest <= per_second + 2 * (per_second // 5), (busiest, sent)
