@@ -19,6 +19,22 @@ from tests.telegram_bot import ALEX, TOKEN, Person, running
 from tests.telegram_double import TelegramDouble
 
 
+def process_on(db: Database, double: TelegramDouble, **settings: Any) -> Services:
+    """One more bot process's services, on the shared PostgreSQL database."""
+    return build_services(
+        Settings(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=double.base_url,
+            **{
+                "ALONGSIDE_DATABASE_URL": db.url,
+                "TELEGRAM_POLL_TIMEOUT": 1,
+                "ALONGSIDE_CHAT_SEND_INTERVAL": 0,
+                **settings,
+            },
+        )
+    )
+
+
 def outage(times: int, real: Any) -> Any:
     """`real`, failing the first `times` calls as a database that is away does."""
     calls = {"n": 0}
@@ -73,18 +89,8 @@ async def test_turns_wait_out_a_database_outage_and_answer_after(
 async def test_one_process_polls_and_another_takes_over_when_it_stops(
     postgres_db: Database, double: TelegramDouble, tmp_path: Path
 ) -> None:
-    def services() -> Services:
-        return build_services(
-            Settings(
-                TELEGRAM_BOT_TOKEN=TOKEN,
-                TELEGRAM_API_BASE_URL=double.base_url,
-                ALONGSIDE_DATABASE_URL=postgres_db.url,
-                TELEGRAM_POLL_TIMEOUT=1,
-                ALONGSIDE_CHAT_SEND_INTERVAL=0,
-            )
-        )
-
-    first_run, second_run = running(services(), double), running(services(), double)
+    first_run = running(process_on(postgres_db, double), double)
+    second_run = running(process_on(postgres_db, double), double)
     first = await first_run.__aenter__()
     second = await second_run.__aenter__()
     try:
@@ -110,16 +116,7 @@ async def test_three_processes_keep_telegrams_pace_together(
     per_second = 10
 
     def services() -> Services:
-        return build_services(
-            Settings(
-                TELEGRAM_BOT_TOKEN=TOKEN,
-                TELEGRAM_API_BASE_URL=double.base_url,
-                ALONGSIDE_DATABASE_URL=postgres_db.url,
-                TELEGRAM_POLL_TIMEOUT=1,
-                ALONGSIDE_CHAT_SEND_INTERVAL=0,
-                ALONGSIDE_SEND_PER_SECOND=per_second,
-            )
-        )
+        return process_on(postgres_db, double, ALONGSIDE_SEND_PER_SECOND=per_second)
 
     chats = range(2001, 2061)  # 60 people at once: about 6 s of sends at this pace
     async with (
